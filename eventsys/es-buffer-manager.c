@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "es-buffer-manager-private.h"
+
+/**
+ * EsBufferManager:
+ *
+ * Tracks how many events and bytes are buffered across a whole
+ * #EsEventSystem, against #EsEventSystem:global-buffer-size. A zero-copy
+ * event counts once, however many subscribers hold it (its payload plus its
+ * envelope); a static fast path event counts its slot size until the slowest
+ * subscriber has passed it.
+ *
+ * Reach it with es_event_system_get_buffer_manager(). All getters are
+ * thread-safe and lock-free.
+ *
+ * Since: 1.0
+ */
+
+struct _EsBufferManager
+{
+  GObject          parent_instance;
+  EsBufferCounters counters;          /* atomic */
+};
+
+enum {
+  PROP_0,
+  PROP_BUFFERED_BYTES,
+  PROP_BUFFERED_EVENTS,
+  PROP_LIMIT_BYTES,
+  PROP_UTILIZATION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (EsBufferManager, es_buffer_manager, G_TYPE_OBJECT)
+
+static void
+es_buffer_manager_finalize (GObject *object)
+{
+  EsBufferManager *self = ES_BUFFER_MANAGER (object);
+
+  es_wait_queue_clear (&self->counters.space);
+
+  G_OBJECT_CLASS (es_buffer_manager_parent_class)->finalize (object);
+}
+
+static void
+es_buffer_manager_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  EsBufferManager *self = ES_BUFFER_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUFFERED_BYTES:
+      g_value_set_uint64 (value, es_buffer_manager_get_buffered_bytes (self));
+      break;
+    case PROP_BUFFERED_EVENTS:
+      g_value_set_uint64 (value, es_buffer_manager_get_buffered_events (self));
+      break;
+    case PROP_LIMIT_BYTES:
+      g_value_set_uint64 (value, es_buffer_manager_get_limit_bytes (self));
+      break;
+    case PROP_UTILIZATION:
+      g_value_set_double (value, es_buffer_manager_get_utilization (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+es_buffer_manager_class_init (EsBufferManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = es_buffer_manager_finalize;
+  object_class->get_property = es_buffer_manager_get_property;
+
+  /**
+   * EsBufferManager:buffered-bytes:
+   *
+   * Bytes buffered now (not notified: read it when needed).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_BUFFERED_BYTES] =
+    g_param_spec_uint64 ("buffered-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsBufferManager:buffered-events:
+   *
+   * Events buffered now (not notified).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_BUFFERED_EVENTS] =
+    g_param_spec_uint64 ("buffered-events", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsBufferManager:limit-bytes:
+   *
+   * The global limit in bytes, 0 for unlimited.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LIMIT_BYTES] =
+    g_param_spec_uint64 ("limit-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsBufferManager:utilization:
+   *
+   * Buffered bytes over the limit, 0 to 1; always 0 without a limit.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_UTILIZATION] =
+    g_param_spec_double ("utilization", NULL, NULL, 0, 1, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+es_buffer_manager_init (EsBufferManager *self)
+{
+  atomic_init (&self->counters.bytes, 0);
+  atomic_init (&self->counters.events, 0);
+  es_wait_queue_init (&self->counters.space);
+}
+
+EsBufferManager *
+_es_buffer_manager_new (guint64 limit)
+{
+  EsBufferManager *self = g_object_new (ES_TYPE_BUFFER_MANAGER, NULL);
+
+  self->counters.limit = limit;
+  return self;
+}
+
+EsBufferCounters *
+_es_buffer_manager_get_counters (EsBufferManager *self)
+{
+  return &self->counters;
+}
+
+/**
+ * es_buffer_manager_get_buffered_bytes:
+ * @self: an #EsBufferManager
+ *
+ * Returns: the bytes buffered across the system now
+ *
+ * Since: 1.0
+ */
+guint64
+es_buffer_manager_get_buffered_bytes (EsBufferManager *self)
+{
+  gint64 v;
+
+  g_return_val_if_fail (ES_IS_BUFFER_MANAGER (self), 0);
+
+  v = atomic_load_explicit (&self->counters.bytes, memory_order_acquire);
+  return v > 0 ? (guint64) v : 0;
+}
+
+/**
+ * es_buffer_manager_get_buffered_events:
+ * @self: an #EsBufferManager
+ *
+ * Returns: the events buffered across the system now
+ *
+ * Since: 1.0
+ */
+guint64
+es_buffer_manager_get_buffered_events (EsBufferManager *self)
+{
+  gint64 v;
+
+  g_return_val_if_fail (ES_IS_BUFFER_MANAGER (self), 0);
+
+  v = atomic_load_explicit (&self->counters.events, memory_order_acquire);
+  return v > 0 ? (guint64) v : 0;
+}
+
+/**
+ * es_buffer_manager_get_limit_bytes:
+ * @self: an #EsBufferManager
+ *
+ * Returns: #EsEventSystem:global-buffer-size, 0 for unlimited
+ *
+ * Since: 1.0
+ */
+guint64
+es_buffer_manager_get_limit_bytes (EsBufferManager *self)
+{
+  g_return_val_if_fail (ES_IS_BUFFER_MANAGER (self), 0);
+  return self->counters.limit;
+}
+
+/**
+ * es_buffer_manager_get_utilization:
+ * @self: an #EsBufferManager
+ *
+ * Returns: buffered bytes over the limit, clamped to 0..1; 0 without a limit
+ *
+ * Since: 1.0
+ */
+gdouble
+es_buffer_manager_get_utilization (EsBufferManager *self)
+{
+  g_return_val_if_fail (ES_IS_BUFFER_MANAGER (self), 0);
+
+  if (self->counters.limit == 0)
+    return 0;
+  return CLAMP ((gdouble) es_buffer_manager_get_buffered_bytes (self) / (gdouble) self->counters.limit, 0.0, 1.0);
+}

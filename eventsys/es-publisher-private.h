@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdatomic.h>
+
+#include "eventsys.h"
+#include "es-event-system-private.h"
+#include "es-event-type-private.h"
+#include "es-wait-private.h"
+
+G_BEGIN_DECLS
+
+/* Builds the current target list for a publisher (called rarely: when the
+ * subscription generation changed). */
+typedef EsSubList *(*EsCollectTargetsFunc) (EsPublisher *publisher);
+
+typedef struct {
+  EsSystemCore          *core;
+  const EsEventTypeInfo *type_info;
+  EsCollectTargetsFunc   collect;
+  /* Target cache: whoever wins `busy` may use and refresh `cached`; a
+   * concurrent user of the same publisher takes a private snapshot. */
+  atomic_int             busy;
+  EsSubList             *cached;        /* owned; protected by busy */
+  guint                  cached_gen;    /* protected by busy */
+  ES_CACHELINE_PAD (_pad0);
+  atomic_uint_least64_t  published;
+  atomic_uint_least64_t  rejected;
+  atomic_int             bp_state;      /* EsBackpressureState */
+} EsPublisherShared;
+
+EsPublisherShared *_es_publisher_get_shared (EsPublisher          *self);
+void               _es_publisher_setup      (EsPublisher          *self,
+                                             EsEventSystem        *system,
+                                             GType                 event_type,
+                                             EsCollectTargetsFunc  collect);
+
+static inline EsSubList *
+_es_publisher_acquire_targets (EsPublisherShared *shared,
+                               EsPublisher       *self,
+                               gboolean          *owned)
+{
+  /* Load the generation before collecting, so a concurrent (un)subscribe
+   * always forces another refresh rather than being missed. */
+  guint gen = atomic_load_explicit (&shared->core->generation, memory_order_seq_cst);
+  int expected = 0;
+
+  if (G_LIKELY (atomic_compare_exchange_strong_explicit (&shared->busy, &expected, 1,
+                                                         memory_order_acquire, memory_order_relaxed)))
+    {
+      if (G_UNLIKELY (shared->cached == NULL || shared->cached_gen != gen))
+        {
+          EsSubList *fresh = shared->collect (self);
+
+          g_clear_pointer (&shared->cached, _es_sub_list_unref);
+          shared->cached = fresh;
+          shared->cached_gen = gen;
+        }
+      *owned = FALSE;
+      return shared->cached;
+    }
+
+  *owned = TRUE;
+  return shared->collect (self);
+}
+
+static inline void
+_es_publisher_release_targets (EsPublisherShared *shared,
+                               EsSubList         *list,
+                               gboolean           owned)
+{
+  if (owned)
+    _es_sub_list_unref (list);
+  else
+    atomic_store_explicit (&shared->busy, 0, memory_order_release);
+}
+
+/* Emits ::backpressure-changed and notify on the publishing thread when the
+ * state really changes. */
+void _es_publisher_set_backpressure_state_slow (EsPublisher        *self,
+                                                EsBackpressureState state);
+
+static inline void
+_es_publisher_set_backpressure_state (EsPublisher        *self,
+                                      EsPublisherShared  *shared,
+                                      EsBackpressureState state)
+{
+  if (G_UNLIKELY (atomic_load_explicit (&shared->bp_state, memory_order_relaxed) != (int) state))
+    _es_publisher_set_backpressure_state_slow (self, state);
+}
+
+/* Room checks for blocking: TRUE when a retry may succeed. */
+typedef gboolean (*EsRoomFunc) (gpointer data);
+
+/* The BLOCK strategy's wait, shared by every implementation: waits on @wq
+ * until @room says so, bounded by *@deadline (computed from
+ * default-timeout on first use; -2 = not computed yet), @cancellable and
+ * shutdown. Returns FALSE with @error set when the publish must fail. */
+gboolean _es_publisher_wait_for_room (EsPublisher   *self,
+                                      EsWaitQueue   *wq,
+                                      EsRoomFunc     room,
+                                      gpointer       room_data,
+                                      gint64        *deadline,
+                                      GCancellable  *cancellable,
+                                      GError       **error);
+
+/* Asks the CUSTOM backpressure function, outside any lock. */
+EsBackpressureAction _es_publisher_ask_custom (EsPublisher  *self,
+                                               EsSubscriber *subscriber,
+                                               EsEvent      *event);
+
+G_END_DECLS

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <sched.h>
+
+#include "es-buffer-manager-private.h"
+#include "es-event-private.h"
+#include "es-publisher-private.h"
+
+/**
+ * EsPublisher:
+ *
+ * Publishes events of one type into an #EsEventSystem. Create it with
+ * es_event_system_create_publisher(); the type is resolved then, so a
+ * publish is an array index and a copy, never a lookup.
+ *
+ * |[<!-- language="C" -->
+ * // plain data, no allocation on the static fast path
+ * es_publisher_publish_data (publisher, &packet, sizeof packet, NULL, &error);
+ *
+ * // an envelope shared by every subscriber
+ * g_autoptr(EsEvent) event = es_event_new_bytes (G_TYPE_BYTES, frame);
+ * es_publisher_publish (publisher, event, cancellable, &error);
+ * ]|
+ *
+ * Every subscriber of the type receives the events in the order one
+ * publisher published them. When a subscriber queue or the global buffer is
+ * full, #EsEventSystem:backpressure-strategy decides: wait (cancellable and
+ * bounded by #EsEventSystem:default-timeout), drop the oldest queued event,
+ * or reject the new one with %ES_ERROR_BACKPRESSURE (all or nothing: no
+ * subscriber gets a rejected event). #EsPublisher:backpressure-state says
+ * what the publisher is going through.
+ *
+ * Threading: an #EsPublisher may be used by several threads at once; its
+ * order guarantee then holds per thread. #EsPublisher::backpressure-changed
+ * is emitted on the publishing thread, so handlers must be thread-safe (and
+ * cannot be JavaScript).
+ *
+ * Since: 1.0
+ */
+
+typedef struct
+{
+  EsPublisherShared  shared;     /* hot state, see es-publisher-private.h */
+  EsEventSystem     *system;     /* owned */
+  GType              event_type;
+} EsPublisherPrivate;
+
+enum {
+  PROP_0,
+  PROP_SYSTEM,
+  PROP_EVENT_TYPE,
+  PROP_BACKPRESSURE_STATE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_BACKPRESSURE_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EsPublisher, es_publisher, G_TYPE_OBJECT)
+
+#define PRIV(self) ((EsPublisherPrivate *) es_publisher_get_instance_private (self))
+
+static void
+es_publisher_finalize (GObject *object)
+{
+  EsPublisherPrivate *priv = PRIV (ES_PUBLISHER (object));
+
+  g_clear_pointer (&priv->shared.cached, _es_sub_list_unref);
+  g_clear_object (&priv->system);
+
+  G_OBJECT_CLASS (es_publisher_parent_class)->finalize (object);
+}
+
+static void
+es_publisher_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  EsPublisher *self = ES_PUBLISHER (object);
+  EsPublisherPrivate *priv = PRIV (self);
+
+  switch (prop_id)
+    {
+    case PROP_SYSTEM:
+      g_value_set_object (value, priv->system);
+      break;
+    case PROP_EVENT_TYPE:
+      g_value_set_gtype (value, priv->event_type);
+      break;
+    case PROP_BACKPRESSURE_STATE:
+      g_value_set_enum (value, es_publisher_get_backpressure_state (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+es_publisher_class_init (EsPublisherClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = es_publisher_finalize;
+  object_class->get_property = es_publisher_get_property;
+
+  /**
+   * EsPublisher:system:
+   *
+   * The system this publisher publishes into.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SYSTEM] =
+    g_param_spec_object ("system", NULL, NULL, ES_TYPE_EVENT_SYSTEM,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsPublisher:event-type:
+   *
+   * The published event type.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_EVENT_TYPE] =
+    g_param_spec_gtype ("event-type", NULL, NULL, G_TYPE_NONE,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsPublisher:backpressure-state:
+   *
+   * The current backpressure state; notified on the publishing thread when
+   * it changes.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_BACKPRESSURE_STATE] =
+    g_param_spec_enum ("backpressure-state", NULL, NULL,
+                       ES_TYPE_BACKPRESSURE_STATE, ES_BACKPRESSURE_STATE_NORMAL,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * EsPublisher::backpressure-changed:
+   * @self: the publisher
+   * @state: the new #EsBackpressureState
+   *
+   * Emitted on the publishing thread when the backpressure state changes,
+   * with no internal lock held.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_BACKPRESSURE_CHANGED] =
+    g_signal_new ("backpressure-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (EsPublisherClass, backpressure_changed), NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, ES_TYPE_BACKPRESSURE_STATE);
+}
+
+static void
+es_publisher_init (EsPublisher *self)
+{
+  EsPublisherPrivate *priv = PRIV (self);
+
+  atomic_init (&priv->shared.busy, 0);
+  atomic_init (&priv->shared.published, 0);
+  atomic_init (&priv->shared.rejected, 0);
+  atomic_init (&priv->shared.bp_state, ES_BACKPRESSURE_STATE_NORMAL);
+}
+
+/* Private API */
+
+EsPublisherShared *
+_es_publisher_get_shared (EsPublisher *self)
+{
+  return &PRIV (self)->shared;
+}
+
+void
+_es_publisher_setup (EsPublisher          *self,
+                     EsEventSystem        *system,
+                     GType                 event_type,
+                     EsCollectTargetsFunc  collect)
+{
+  EsPublisherPrivate *priv = PRIV (self);
+
+  priv->system = g_object_ref (system);
+  priv->event_type = event_type;
+  priv->shared.core = _es_event_system_get_core (system);
+  priv->shared.type_info = _es_event_type_lookup (event_type);
+  priv->shared.collect = collect;
+}
+
+void
+_es_publisher_set_backpressure_state_slow (EsPublisher        *self,
+                                           EsBackpressureState state)
+{
+  EsPublisherPrivate *priv = PRIV (self);
+
+  if (atomic_exchange (&priv->shared.bp_state, state) == (int) state)
+    return;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKPRESSURE_STATE]);
+  g_signal_emit (self, signals[SIGNAL_BACKPRESSURE_CHANGED], 0, state);
+}
+
+gboolean
+_es_publisher_wait_for_room (EsPublisher   *self,
+                             EsWaitQueue   *wq,
+                             EsRoomFunc     room,
+                             gpointer       room_data,
+                             gint64        *deadline,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  EsPublisherShared *shared = &PRIV (self)->shared;
+  EsCancelHook hook = { 0, NULL };
+  gboolean ok = FALSE;
+
+  if (*deadline == -2)
+    *deadline = es_deadline_from_timeout (shared->core->config.default_timeout);
+
+  _es_publisher_set_backpressure_state (self, shared, ES_BACKPRESSURE_STATE_BLOCKED);
+
+  /* A consumer frees a slot within microseconds when it is running: yield a
+   * few times before sleeping. */
+  for (guint i = 0; i < 16; i++)
+    {
+      if (room (room_data))
+        return TRUE;
+      sched_yield ();
+    }
+
+  for (;;)
+    {
+      guint key;
+
+      if (!_es_system_core_check_publish (shared->core, error))
+        break;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        break;
+
+      if (cancellable != NULL && hook.cancellable == NULL)
+        es_cancel_hook_connect (&hook, cancellable, wq);
+
+      key = es_wait_queue_prepare (wq);
+      if (room (room_data) || !_es_system_core_is_running (shared->core) ||
+          g_cancellable_is_cancelled (cancellable))
+        {
+          es_wait_queue_cancel (wq);
+          if (room (room_data))
+            {
+              ok = TRUE;
+              break;
+            }
+          continue;
+        }
+      if (!es_wait_queue_wait (wq, key, *deadline))
+        {
+          if (room (room_data))
+            {
+              ok = TRUE;
+              break;
+            }
+          g_set_error_literal (error, ES_ERROR, ES_ERROR_TIMEOUT,
+                               "Timed out waiting for room in a full queue (default-timeout)");
+          break;
+        }
+    }
+
+  es_cancel_hook_disconnect (&hook);
+  return ok;
+}
+
+EsBackpressureAction
+_es_publisher_ask_custom (EsPublisher  *self,
+                          EsSubscriber *subscriber,
+                          EsEvent      *event)
+{
+  EsSystemCore *core = PRIV (self)->shared.core;
+
+  if (core->config.backpressure_func == NULL)
+    return ES_BACKPRESSURE_ACTION_BLOCK;
+  return core->config.backpressure_func (self, subscriber, event,
+                                         es_buffer_manager_get_utilization (core->buffer_manager),
+                                         core->config.backpressure_data);
+}
+
+/* Public API */
+
+static gboolean
+check_publishable (EsPublisher  *self,
+                   GType         type,
+                   GError      **error)
+{
+  EsPublisherPrivate *priv = PRIV (self);
+
+  if (G_UNLIKELY (type != priv->event_type && !g_type_is_a (type, priv->event_type)))
+    {
+      g_set_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH,
+                   "Cannot publish a %s event with a %s publisher",
+                   g_type_name (type), g_type_name (priv->event_type));
+      return FALSE;
+    }
+  return _es_system_core_check_publish (priv->shared.core, error);
+}
+
+static inline void
+count_result (EsPublisherPrivate *priv,
+              gboolean            ok,
+              const GError       *error)
+{
+  if (ok)
+    atomic_fetch_add_explicit (&priv->shared.published, 1, memory_order_relaxed);
+  else if (es_error_is_backpressure (error))
+    atomic_fetch_add_explicit (&priv->shared.rejected, 1, memory_order_relaxed);
+}
+
+/**
+ * es_publisher_publish:
+ * @self: an #EsPublisher
+ * @event: the event; sealed by this call (a published event is published as
+ *   a copy sharing its payload)
+ * @cancellable: (nullable): cancels a publish blocked by backpressure
+ * @error: return location for a #GError
+ *
+ * Publishes @event to every subscriber of the publisher's type. The event's
+ * type must be the publisher's type or (for objects) a subtype of it.
+ *
+ * Errors: %ES_ERROR_NOT_STARTED, %ES_ERROR_SHUT_DOWN, %ES_ERROR_TYPE_MISMATCH,
+ * %ES_ERROR_BACKPRESSURE (rejected; see es_error_is_backpressure()),
+ * %ES_ERROR_TIMEOUT (blocked longer than #EsEventSystem:default-timeout) and
+ * %G_IO_ERROR_CANCELLED.
+ *
+ * Returns: %TRUE if the event was published
+ *
+ * Since: 1.0
+ */
+gboolean
+es_publisher_publish (EsPublisher   *self,
+                      EsEvent       *event,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  EsPublisherPrivate *priv;
+  gboolean ok;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (event != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  priv = PRIV (self);
+  if (!check_publishable (self, event->event_type, error))
+    return FALSE;
+
+  ok = ES_PUBLISHER_GET_CLASS (self)->publish (self, event, cancellable, &local_error);
+  count_result (priv, ok, local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return ok;
+}
+
+/**
+ * es_publisher_publish_data:
+ * @self: an #EsPublisher of a plain-data type
+ * @data: (array length=size) (element-type guint8): the payload
+ * @size: the payload size; must equal the type's size
+ * @cancellable: (nullable): cancels a publish blocked by backpressure
+ * @error: return location for a #GError
+ *
+ * Publishes a plain-data payload. On the static fast path this copies @data
+ * once into a preallocated ring slot: no allocation, no lock. A wrong @size
+ * fails with %ES_ERROR_INVALID_ARGUMENT, a non-plain type with
+ * %ES_ERROR_TYPE_MISMATCH; other errors as es_publisher_publish().
+ *
+ * Returns: %TRUE if the payload was published
+ *
+ * Since: 1.0
+ */
+gboolean
+es_publisher_publish_data (EsPublisher    *self,
+                           gconstpointer   data,
+                           gsize           size,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  EsPublisherPrivate *priv;
+  const EsEventTypeInfo *info;
+  gboolean ok;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  priv = PRIV (self);
+  info = priv->shared.type_info;
+  if (G_UNLIKELY (info->kind != ES_EVENT_KIND_PLAIN))
+    {
+      g_set_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH,
+                   "%s is not a plain-data event type; use es_publisher_publish()",
+                   g_type_name (info->gtype));
+      return FALSE;
+    }
+  if (G_UNLIKELY (info->size != 0 ? size != info->size : size == 0))
+    {
+      g_set_error (error, ES_ERROR, ES_ERROR_INVALID_ARGUMENT,
+                   "%s events are %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT,
+                   g_type_name (info->gtype), info->size, size);
+      return FALSE;
+    }
+  if (G_UNLIKELY (!_es_system_core_check_publish (priv->shared.core, error)))
+    return FALSE;
+
+  ok = ES_PUBLISHER_GET_CLASS (self)->publish_data (self, data, size, cancellable, &local_error);
+  count_result (priv, ok, local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return ok;
+}
+
+/**
+ * es_publisher_publish_object:
+ * @self: an #EsPublisher of a #GObject type
+ * @object: (type GObject.Object): the object; its type must be the
+ *   publisher's type or a subtype
+ * @cancellable: (nullable): cancels a publish blocked by backpressure
+ * @error: return location for a #GError
+ *
+ * Publishes @object: every subscriber receives a reference to the same
+ * object, so treat it as immutable from now on.
+ *
+ * Returns: %TRUE if the object was published
+ *
+ * Since: 1.0
+ */
+gboolean
+es_publisher_publish_object (EsPublisher   *self,
+                             gpointer       object,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  EsPublisherPrivate *priv;
+  gboolean ok;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (G_IS_OBJECT (object), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  priv = PRIV (self);
+  if (!check_publishable (self, G_OBJECT_TYPE (object), error))
+    return FALSE;
+
+  ok = ES_PUBLISHER_GET_CLASS (self)->publish_object (self, object, cancellable, &local_error);
+  count_result (priv, ok, local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return ok;
+}
+
+/**
+ * es_publisher_publish_batch:
+ * @self: an #EsPublisher
+ * @events: (array length=n_events): the events, in order
+ * @n_events: how many
+ * @n_published: (out) (optional): how many were published before an error
+ * @cancellable: (nullable): cancels a publish blocked by backpressure
+ * @error: return location for a #GError
+ *
+ * Publishes @events in order, stopping at the first failure; @n_published
+ * then says how many went out.
+ *
+ * Returns: %TRUE if every event was published
+ *
+ * Since: 1.0
+ */
+gboolean
+es_publisher_publish_batch (EsPublisher   *self,
+                            EsEvent      **events,
+                            guint          n_events,
+                            guint         *n_published,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  guint i;
+
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (events != NULL || n_events == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (i = 0; i < n_events; i++)
+    {
+      g_return_val_if_fail (events[i] != NULL, FALSE);
+      if (!es_publisher_publish (self, events[i], cancellable, error))
+        break;
+    }
+
+  if (n_published != NULL)
+    *n_published = i;
+  return i == n_events;
+}
+
+/**
+ * es_publisher_get_system:
+ * @self: an #EsPublisher
+ *
+ * Returns: (transfer none): the system
+ *
+ * Since: 1.0
+ */
+EsEventSystem *
+es_publisher_get_system (EsPublisher *self)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), NULL);
+  return PRIV (self)->system;
+}
+
+/**
+ * es_publisher_get_event_type:
+ * @self: an #EsPublisher
+ *
+ * Returns: the published event type
+ *
+ * Since: 1.0
+ */
+GType
+es_publisher_get_event_type (EsPublisher *self)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), G_TYPE_INVALID);
+  return PRIV (self)->event_type;
+}
+
+/**
+ * es_publisher_get_backpressure_state:
+ * @self: an #EsPublisher
+ *
+ * Returns: the current backpressure state
+ *
+ * Since: 1.0
+ */
+EsBackpressureState
+es_publisher_get_backpressure_state (EsPublisher *self)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), ES_BACKPRESSURE_STATE_NORMAL);
+  return atomic_load_explicit (&PRIV (self)->shared.bp_state, memory_order_relaxed);
+}
+
+/**
+ * es_publisher_get_published_count:
+ * @self: an #EsPublisher
+ *
+ * Returns: events this publisher published successfully
+ *
+ * Since: 1.0
+ */
+guint64
+es_publisher_get_published_count (EsPublisher *self)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), 0);
+  return atomic_load_explicit (&PRIV (self)->shared.published, memory_order_relaxed);
+}
+
+/**
+ * es_publisher_get_rejected_count:
+ * @self: an #EsPublisher
+ *
+ * Returns: events rejected by backpressure (%ES_ERROR_BACKPRESSURE)
+ *
+ * Since: 1.0
+ */
+guint64
+es_publisher_get_rejected_count (EsPublisher *self)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER (self), 0);
+  return atomic_load_explicit (&PRIV (self)->shared.rejected, memory_order_relaxed);
+}

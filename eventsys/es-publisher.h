@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__EVENTSYS_INSIDE__) && !defined(EVENTSYS_COMPILATION)
+# error "Only <eventsys/eventsys.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "es-types.h"
+
+G_BEGIN_DECLS
+
+#define ES_TYPE_PUBLISHER (es_publisher_get_type ())
+
+ES_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (EsPublisher, es_publisher, ES, PUBLISHER, GObject)
+
+/**
+ * EsPublisherClass:
+ * @parent_class: the parent class
+ * @publish: publish a sealed envelope whose type the base class checked
+ * @publish_data: publish plain data whose size the base class checked
+ * @publish_object: publish a #GObject whose type the base class checked
+ * @backpressure_changed: class closure of #EsPublisher::backpressure-changed
+ *
+ * Implementations fill @publish, @publish_data and @publish_object. The base
+ * class has already checked the lifecycle state and the arguments.
+ *
+ * Since: 1.0
+ */
+struct _EsPublisherClass
+{
+  GObjectClass parent_class;
+
+  gboolean (*publish)              (EsPublisher    *self,
+                                    EsEvent        *event,
+                                    GCancellable   *cancellable,
+                                    GError        **error);
+  gboolean (*publish_data)         (EsPublisher    *self,
+                                    gconstpointer   data,
+                                    gsize           size,
+                                    GCancellable   *cancellable,
+                                    GError        **error);
+  gboolean (*publish_object)       (EsPublisher    *self,
+                                    GObject        *object,
+                                    GCancellable   *cancellable,
+                                    GError        **error);
+
+  void     (*backpressure_changed) (EsPublisher        *self,
+                                    EsBackpressureState state);
+
+  /*< private >*/
+  gpointer _reserved[12];
+};
+
+ES_AVAILABLE_IN_ALL
+EsEventSystem       *es_publisher_get_system             (EsPublisher    *self);
+ES_AVAILABLE_IN_ALL
+GType                es_publisher_get_event_type         (EsPublisher    *self);
+ES_AVAILABLE_IN_ALL
+gboolean             es_publisher_publish                (EsPublisher    *self,
+                                                          EsEvent        *event,
+                                                          GCancellable   *cancellable,
+                                                          GError        **error);
+ES_AVAILABLE_IN_ALL
+gboolean             es_publisher_publish_data           (EsPublisher    *self,
+                                                          gconstpointer   data,
+                                                          gsize           size,
+                                                          GCancellable   *cancellable,
+                                                          GError        **error);
+ES_AVAILABLE_IN_ALL
+gboolean             es_publisher_publish_object         (EsPublisher    *self,
+                                                          gpointer        object,
+                                                          GCancellable   *cancellable,
+                                                          GError        **error);
+ES_AVAILABLE_IN_ALL
+gboolean             es_publisher_publish_batch          (EsPublisher    *self,
+                                                          EsEvent       **events,
+                                                          guint           n_events,
+                                                          guint          *n_published,
+                                                          GCancellable   *cancellable,
+                                                          GError        **error);
+ES_AVAILABLE_IN_ALL
+EsBackpressureState  es_publisher_get_backpressure_state (EsPublisher    *self);
+ES_AVAILABLE_IN_ALL
+guint64              es_publisher_get_published_count    (EsPublisher    *self);
+ES_AVAILABLE_IN_ALL
+guint64              es_publisher_get_rejected_count     (EsPublisher    *self);
+
+G_END_DECLS

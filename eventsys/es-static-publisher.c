@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "es-event-private.h"
+#include "es-static-publisher-private.h"
+
+/**
+ * EsStaticPublisher:
+ *
+ * The static fast path's publisher: es_publisher_publish_data() claims a
+ * slot in its type's preallocated ring with one CAS and copies the payload
+ * into it — no allocation, no lock. See #EsPublisher for the API.
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_FINAL_TYPE (EsStaticPublisher, es_static_publisher, ES_TYPE_PUBLISHER)
+
+static gboolean
+es_static_publisher_publish (EsPublisher   *publisher,
+                             EsEvent       *event,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+  gconstpointer data;
+
+  if (self->ring->kind == ES_EVENT_KIND_OBJECT)
+    {
+      if (event->payload_kind != ES_PAYLOAD_OBJECT)
+        {
+          g_set_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH, "Event has no object payload");
+          return FALSE;
+        }
+      data = &event->payload;
+    }
+  else
+    {
+      gsize size = 0;
+
+      data = es_event_get_data (event, &size);
+      if (size != self->ring->payload_size)
+        {
+          g_set_error (error, ES_ERROR, ES_ERROR_INVALID_ARGUMENT,
+                       "%s events are %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT,
+                       g_type_name (self->ring->event_type), self->ring->payload_size, size);
+          return FALSE;
+        }
+    }
+
+  return _es_static_ring_publish (self->ring, publisher, data, event, cancellable, error);
+}
+
+static gboolean
+es_static_publisher_publish_data (EsPublisher    *publisher,
+                                  gconstpointer   data,
+                                  gsize           size,
+                                  GCancellable   *cancellable,
+                                  GError        **error)
+{
+  EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+
+  return _es_static_ring_publish (self->ring, publisher, data, NULL, cancellable, error);
+}
+
+static gboolean
+es_static_publisher_publish_object (EsPublisher   *publisher,
+                                    GObject       *object,
+                                    GCancellable  *cancellable,
+                                    GError       **error)
+{
+  EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+
+  return _es_static_ring_publish (self->ring, publisher, &object, NULL, cancellable, error);
+}
+
+static void
+es_static_publisher_class_init (EsStaticPublisherClass *klass)
+{
+  EsPublisherClass *publisher_class = ES_PUBLISHER_CLASS (klass);
+
+  publisher_class->publish = es_static_publisher_publish;
+  publisher_class->publish_data = es_static_publisher_publish_data;
+  publisher_class->publish_object = es_static_publisher_publish_object;
+}
+
+static void
+es_static_publisher_init (EsStaticPublisher *self)
+{
+}
+
+static EsSubList *
+collect_targets (EsPublisher *publisher)
+{
+  EsStaticRing *ring = ((EsStaticPublisher *) publisher)->ring;
+  EsSubList *list;
+
+  pthread_mutex_lock (&ring->lock);
+  list = _es_sub_list_new ((EsSubscriber * const *) ring->subs->pdata, ring->subs->len);
+  pthread_mutex_unlock (&ring->lock);
+  return list;
+}
+
+EsPublisher *
+_es_static_publisher_new (EsEventSystem *system,
+                          GType          event_type,
+                          EsStaticRing  *ring)
+{
+  EsStaticPublisher *self = g_object_new (ES_TYPE_STATIC_PUBLISHER, NULL);
+
+  _es_publisher_setup (ES_PUBLISHER (self), system, event_type, collect_targets);
+  self->shared = _es_publisher_get_shared (ES_PUBLISHER (self));
+  self->ring = ring;
+  return ES_PUBLISHER (self);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <sched.h>
+#include <string.h>
+
+#include "es-event-private.h"
+#include "es-static-publisher-private.h"
+#include "es-static-ring-private.h"
+#include "es-static-subscriber-private.h"
+
+_Static_assert (offsetof (EsStaticRing, gate) - offsetof (EsStaticRing, claim) >= ES_CACHELINE,
+                "claim and gate must not share a cache line");
+_Static_assert (offsetof (EsStaticRing, capacity) - offsetof (EsStaticRing, gate) >= ES_CACHELINE,
+                "gate and the read-mostly fields must not share a cache line");
+
+EsStaticRing *
+_es_static_ring_new (const EsEventTypeInfo *info,
+                     guint                  channel_capacity)
+{
+  EsStaticRing *ring = g_aligned_alloc0 (1, sizeof (EsStaticRing), ES_CACHELINE);
+
+  atomic_init (&ring->claim, 0);
+  atomic_init (&ring->gate, 0);
+  ring->capacity = es_next_pow2 (MAX (channel_capacity, 2));
+  ring->mask = ring->capacity - 1;
+  ring->payload_size = info->size;
+  ring->slot_stride = (ES_RING_HEADER_SIZE + info->size + 15) & ~(gsize) 15;
+  ring->kind = info->kind;
+  ring->event_type = info->gtype;
+  ring->type_index = info->index;
+  /* Zeroed: `published` == 0 means never written. */
+  ring->slots = g_aligned_alloc0 (ring->capacity, ring->slot_stride, ES_CACHELINE);
+  es_wait_queue_init (&ring->data_wq);
+  es_wait_queue_init (&ring->space_wq);
+  pthread_mutex_init (&ring->lock, NULL);
+  ring->subs = g_ptr_array_new ();
+  return ring;
+}
+
+void
+_es_static_ring_free (EsStaticRing *ring)
+{
+  if (ring->kind == ES_EVENT_KIND_OBJECT)
+    {
+      /* Each written slot owns a reference to the last object stored in it. */
+      for (guint64 i = 0; i < ring->capacity; i++)
+        {
+          EsRingSlotHeader *slot = _es_static_ring_slot (ring, i);
+          GObject *object;
+
+          if (atomic_load_explicit (&slot->published, memory_order_acquire) == 0)
+            continue;
+          memcpy (&object, _es_static_ring_payload (slot), sizeof object);
+          g_clear_object (&object);
+        }
+    }
+  g_aligned_free (ring->slots);
+  es_wait_queue_clear (&ring->data_wq);
+  es_wait_queue_clear (&ring->space_wq);
+  pthread_mutex_destroy (&ring->lock);
+  g_ptr_array_unref (ring->subs);
+  g_aligned_free (ring);
+}
+
+/* Recomputes the lower bound of the live cursors. The generation brackets
+ * the read like a seqlock, so a subscriber joining meanwhile is never missed
+ * (it starts at the claim value, which is >= any sequence we can gate on). */
+static guint64
+compute_gate (EsStaticRing      *ring,
+              EsPublisher       *publisher,
+              EsPublisherShared *shared,
+              guint64           *slowest_out,
+              EsStaticSubscriber **slowest_sub)
+{
+  for (;;)
+    {
+      guint gen = atomic_load_explicit (&shared->core->generation, memory_order_seq_cst);
+      gboolean owned;
+      EsSubList *list;
+      guint64 gate = atomic_load_explicit (&ring->claim, memory_order_acquire);
+      EsStaticSubscriber *slowest = NULL;
+
+      if (gen & 1)
+        {
+          sched_yield ();
+          continue;
+        }
+
+      list = _es_publisher_acquire_targets (shared, publisher, &owned);
+      for (guint i = 0; i < list->n; i++)
+        {
+          EsStaticSubscriber *sub = (EsStaticSubscriber *) list->subs[i];
+          guint64 cursor;
+
+          if (_es_subscriber_shared_is_closed (sub->shared) &&
+              atomic_load_explicit (&sub->end_seq, memory_order_acquire) != G_MAXUINT64)
+            continue;  /* unsubscribed: no longer gates anything */
+          cursor = _es_static_subscriber_cursor (sub);
+          if (cursor < gate)
+            {
+              gate = cursor;
+              slowest = sub;
+            }
+        }
+      if (slowest_sub != NULL)
+        *slowest_sub = slowest ? g_object_ref (slowest) : NULL;
+      _es_publisher_release_targets (shared, list, owned);
+
+      atomic_thread_fence (memory_order_seq_cst);
+      if (atomic_load_explicit (&shared->core->generation, memory_order_relaxed) == gen)
+        {
+          /* The gate only moves forward. */
+          guint64 old = atomic_load_explicit (&ring->gate, memory_order_relaxed);
+          while (old < gate &&
+                 !atomic_compare_exchange_weak_explicit (&ring->gate, &old, gate,
+                                                         memory_order_release, memory_order_relaxed))
+            ;
+          if (slowest_out != NULL)
+            *slowest_out = gate;
+          return gate;
+        }
+      if (slowest_sub != NULL)
+        g_clear_object (slowest_sub);
+    }
+}
+
+static void
+evict_laggards (EsStaticRing      *ring,
+                EsPublisher       *publisher,
+                EsPublisherShared *shared,
+                guint64            target)
+{
+  gboolean owned;
+  EsSubList *list = _es_publisher_acquire_targets (shared, publisher, &owned);
+
+  for (guint i = 0; i < list->n; i++)
+    _es_static_subscriber_evict ((EsStaticSubscriber *) list->subs[i], target);
+  _es_publisher_release_targets (shared, list, owned);
+}
+
+typedef struct {
+  EsStaticRing      *ring;
+  EsPublisher       *publisher;
+  EsPublisherShared *shared;
+  guint64            wrap;
+} RoomCheck;
+
+/* Room when the slowest cursor passed `wrap`, or when another producer took
+ * the sequence we were waiting for (then we retry with the next one). */
+static gboolean
+ring_has_room (gpointer data)
+{
+  RoomCheck *check = data;
+
+  return atomic_load_explicit (&check->ring->claim, memory_order_relaxed) - check->ring->capacity != check->wrap ||
+         compute_gate (check->ring, check->publisher, check->shared, NULL, NULL) > check->wrap;
+}
+
+static void
+write_slot (EsStaticRing  *ring,
+            guint64        seq,
+            gconstpointer  data,
+            EsEvent       *sealed)
+{
+  EsRingSlotHeader *slot = _es_static_ring_slot (ring, seq);
+  guint8 *payload = _es_static_ring_payload (slot);
+
+  if (ring->kind == ES_EVENT_KIND_OBJECT)
+    {
+      GObject *old = NULL;
+      GObject *object = *(GObject * const *) data;
+
+      /* The slot's previous object was passed by every cursor: release the
+       * slot's reference to it. */
+      if (atomic_load_explicit (&slot->published, memory_order_relaxed) != 0)
+        memcpy (&old, payload, sizeof old);
+      g_object_ref (object);
+      memcpy (payload, &object, sizeof object);
+      g_clear_object (&old);
+    }
+  else
+    memcpy (payload, data, ring->payload_size);
+
+  if (sealed != NULL)
+    {
+      /* Subscribers see exactly the metadata the publisher's envelope got. */
+      slot->timestamp = sealed->timestamp;
+      slot->priority = sealed->priority;
+      slot->trace = sealed->trace;
+    }
+  else
+    {
+      slot->timestamp = g_get_monotonic_time ();
+      slot->priority = ES_EVENT_PRIORITY_NORMAL;
+      _es_trace_context_init_child (&slot->trace, NULL);
+    }
+
+  /* Release: the payload and header above are visible to whoever acquires
+   * the published sequence. */
+  atomic_store_explicit (&slot->published, seq + 1, memory_order_release);
+}
+
+gboolean
+_es_static_ring_publish (EsStaticRing  *ring,
+                         EsPublisher   *publisher,
+                         gconstpointer  data,
+                         EsEvent       *event,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
+  const EsConfig *config = &shared->core->config;
+  gint64 deadline = -2;
+  guint64 seq;
+
+  for (;;)
+    {
+      guint64 wrap;
+      EsBackpressureAction action;
+      EsStaticSubscriber *slowest = NULL;
+
+      seq = atomic_load_explicit (&ring->claim, memory_order_relaxed);
+      wrap = seq - ring->capacity;   /* the sequence this slot held last */
+
+      if (seq >= ring->capacity &&
+          atomic_load_explicit (&ring->gate, memory_order_acquire) <= wrap &&
+          compute_gate (ring, publisher, shared, NULL,
+                        config->backpressure_strategy == ES_BACKPRESSURE_CUSTOM ? &slowest : NULL) <= wrap)
+        {
+          /* Full: the slowest live subscriber still needs sequence `wrap`. */
+          switch (config->backpressure_strategy)
+            {
+            case ES_BACKPRESSURE_DROP_OLDEST:
+              action = ES_BACKPRESSURE_ACTION_DROP_OLDEST;
+              break;
+            case ES_BACKPRESSURE_DROP_NEWEST:
+              action = ES_BACKPRESSURE_ACTION_DROP_NEWEST;
+              break;
+            case ES_BACKPRESSURE_CUSTOM:
+              action = _es_publisher_ask_custom (publisher, (EsSubscriber *) slowest, event);
+              break;
+            case ES_BACKPRESSURE_BLOCK:
+            default:
+              action = ES_BACKPRESSURE_ACTION_BLOCK;
+              break;
+            }
+          g_clear_object (&slowest);
+
+          switch (action)
+            {
+            case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
+              _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+              evict_laggards (ring, publisher, shared, wrap + 1);
+              continue;
+            case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
+              _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+              g_set_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
+                           "A %s subscriber is %" G_GUINT64_FORMAT " events behind: event rejected",
+                           g_type_name (ring->event_type), ring->capacity);
+              return FALSE;
+            case ES_BACKPRESSURE_ACTION_RETRY:
+              sched_yield ();
+              continue;
+            case ES_BACKPRESSURE_ACTION_BLOCK:
+            default:
+              {
+                RoomCheck check = { ring, publisher, shared, wrap };
+
+                if (!_es_publisher_wait_for_room (publisher, &ring->space_wq, ring_has_room, &check,
+                                                  &deadline, cancellable, error))
+                  return FALSE;
+                continue;
+              }
+            }
+        }
+
+      if (G_UNLIKELY (!_es_system_core_is_running (shared->core)))
+        return _es_system_core_check_publish (shared->core, error);
+
+      if (atomic_compare_exchange_weak_explicit (&ring->claim, &seq, seq + 1,
+                                                 memory_order_acq_rel, memory_order_relaxed))
+        break;
+    }
+
+  if (event != NULL)
+    {
+      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1);
+
+      write_slot (ring, seq, data, sealed);
+      es_event_unref (sealed);
+    }
+  else
+    write_slot (ring, seq, data, NULL);
+  es_wait_queue_notify (&ring->data_wq);
+  _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
+  return TRUE;
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <sched.h>
+#include <string.h>
+
+#include "es-event-private.h"
+#include "es-static-subscriber-private.h"
+
+/**
+ * EsStaticSubscriber:
+ *
+ * The static fast path's subscriber: a cursor into its type's ring. Taking
+ * a batch costs one CAS and one store whatever its size;
+ * es_subscriber_receive_data() copies the payload out of the slot without
+ * creating an envelope. See #EsSubscriber for the API.
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_FINAL_TYPE (EsStaticSubscriber, es_static_subscriber, ES_TYPE_SUBSCRIBER)
+
+_Static_assert (offsetof (EsStaticSubscriber, cursor) - offsetof (EsStaticSubscriber, end_seq) >= ES_CACHELINE,
+                "the cursor must not share a cache line with producer-read fields");
+
+static inline guint64
+published_end (EsStaticSubscriber *self)
+{
+  guint64 end = atomic_load_explicit (&self->end_seq, memory_order_acquire);
+  guint64 claim = atomic_load_explicit (&self->ring->claim, memory_order_acquire);
+
+  return MIN (end, claim);
+}
+
+/* Takes up to @max published slots starting at the cursor; copies them into
+ * @data (plain payloads) or @events (envelopes). */
+static guint
+take (EsStaticSubscriber  *self,
+      guint8              *data,
+      gsize                element_size,
+      EsEvent            **events,
+      guint                max,
+      gint64              *timestamps)
+{
+  EsStaticRing *ring = self->ring;
+  guint spins = 0;
+
+  for (;;)
+    {
+      guint64 cursor = atomic_load_explicit (&self->cursor, memory_order_acquire);
+      guint64 end;
+      guint n = 0;
+
+      if (G_UNLIKELY (cursor & ES_RING_READ_BIT))
+        {
+          /* Another receiver of this subscriber is copying a batch. */
+          if (++spins > 64)
+            sched_yield ();
+          else
+            es_cpu_relax ();
+          continue;
+        }
+
+      end = atomic_load_explicit (&self->end_seq, memory_order_acquire);
+      while (n < max && cursor + n < end &&
+             atomic_load_explicit (&_es_static_ring_slot (ring, cursor + n)->published,
+                                   memory_order_acquire) == cursor + n + 1)
+        n++;
+      if (n == 0)
+        return 0;
+
+      /* Lock the cursor: from here no producer can evict or overwrite
+       * [cursor, cursor + n). Fails if a producer evicted us meanwhile. */
+      if (!atomic_compare_exchange_weak_explicit (&self->cursor, &cursor, cursor | ES_RING_READ_BIT,
+                                                  memory_order_acquire, memory_order_relaxed))
+        continue;
+
+      for (guint i = 0; i < n; i++)
+        {
+          EsRingSlotHeader *slot = _es_static_ring_slot (ring, cursor + i);
+          const guint8 *payload = _es_static_ring_payload (slot);
+
+          if (events != NULL)
+            events[i] = _es_event_new_from_slot (ring->event_type, ring->type_index, cursor + i + 1,
+                                                 slot->timestamp, slot->priority, &slot->trace,
+                                                 payload, ring->payload_size, ring->kind);
+          else
+            memcpy (data + (gsize) i * element_size, payload, ring->payload_size);
+          if (timestamps != NULL)
+            timestamps[i] = slot->timestamp;
+        }
+
+      /* Release: producers that acquire the cursor may reuse these slots. */
+      atomic_store_explicit (&self->cursor, cursor + n, memory_order_release);
+      return n;
+    }
+}
+
+static guint
+es_static_subscriber_try_receive_events (EsSubscriber  *subscriber,
+                                         EsEvent      **events,
+                                         guint          max_events)
+{
+  return take (ES_STATIC_SUBSCRIBER (subscriber), NULL, 0, events, max_events, NULL);
+}
+
+static guint
+es_static_subscriber_try_receive_data (EsSubscriber *subscriber,
+                                       guint8       *data,
+                                       gsize         element_size,
+                                       guint         max_elements,
+                                       gint64       *timestamps)
+{
+  return take ((EsStaticSubscriber *) subscriber, data, element_size, NULL, max_elements, timestamps);
+}
+
+static gsize
+es_static_subscriber_get_queue_depth (EsSubscriber *subscriber)
+{
+  EsStaticSubscriber *self = (EsStaticSubscriber *) subscriber;
+  guint64 end = published_end (self);
+  guint64 cursor = _es_static_subscriber_cursor (self);
+
+  return end > cursor ? end - cursor : 0;
+}
+
+static guint64
+es_static_subscriber_get_published_count (EsSubscriber *subscriber)
+{
+  EsStaticSubscriber *self = (EsStaticSubscriber *) subscriber;
+
+  return published_end (self) - self->start_seq;
+}
+
+void
+_es_static_subscriber_evict (EsStaticSubscriber *self,
+                             guint64             target)
+{
+  guint spins = 0;
+
+  for (;;)
+    {
+      guint64 cursor = atomic_load_explicit (&self->cursor, memory_order_acquire);
+
+      if (cursor & ES_RING_READ_BIT)
+        {
+          /* A receiver is copying; it holds the cursor for a few slots only. */
+          if (++spins > 64)
+            sched_yield ();
+          else
+            es_cpu_relax ();
+          continue;
+        }
+      if (cursor >= target)
+        return;
+      if (atomic_compare_exchange_weak_explicit (&self->cursor, &cursor, target,
+                                                 memory_order_acq_rel, memory_order_relaxed))
+        {
+          atomic_fetch_add_explicit (&self->shared->dropped, target - cursor, memory_order_relaxed);
+          return;
+        }
+    }
+}
+
+static void
+es_static_subscriber_close (EsSubscriber *subscriber)
+{
+  EsStaticSubscriber *self = (EsStaticSubscriber *) subscriber;
+  EsStaticRing *ring = self->ring;
+  EsEventSystem *system = es_subscriber_get_system (subscriber);
+  guint64 end;
+
+  pthread_mutex_lock (&ring->lock);
+  _es_event_system_begin_change (system);
+  g_ptr_array_remove_fast (ring->subs, self);
+  end = atomic_load_explicit (&ring->claim, memory_order_seq_cst);
+  atomic_store_explicit (&self->end_seq, end, memory_order_release);
+  _es_event_system_end_change (system);
+  pthread_mutex_unlock (&ring->lock);
+
+  /* Discard what is still queued, counted as dropped. */
+  _es_static_subscriber_evict (self, end);
+}
+
+static void
+es_static_subscriber_class_init (EsStaticSubscriberClass *klass)
+{
+  EsSubscriberClass *subscriber_class = ES_SUBSCRIBER_CLASS (klass);
+
+  subscriber_class->try_receive_events = es_static_subscriber_try_receive_events;
+  subscriber_class->try_receive_data = es_static_subscriber_try_receive_data;
+  subscriber_class->get_queue_depth = es_static_subscriber_get_queue_depth;
+  subscriber_class->get_published_count = es_static_subscriber_get_published_count;
+  subscriber_class->close = es_static_subscriber_close;
+}
+
+static void
+es_static_subscriber_init (EsStaticSubscriber *self)
+{
+  atomic_init (&self->cursor, 0);
+  atomic_init (&self->end_seq, G_MAXUINT64);
+}
+
+EsSubscriber *
+_es_static_subscriber_new (EsEventSystem *system,
+                           GType          event_type,
+                           EsStaticRing  *ring)
+{
+  EsStaticSubscriber *self = g_object_new (ES_TYPE_STATIC_SUBSCRIBER, NULL);
+  guint64 start;
+
+  _es_subscriber_setup (ES_SUBSCRIBER (self), system, event_type, &ring->data_wq, &ring->space_wq);
+  self->shared = _es_subscriber_get_shared (ES_SUBSCRIBER (self));
+  self->ring = ring;
+
+  /* Join inside a subscription change, so that no producer gates on a list
+   * without us once we have a cursor (see compute_gate()). */
+  pthread_mutex_lock (&ring->lock);
+  _es_event_system_begin_change (system);
+  start = atomic_load_explicit (&ring->claim, memory_order_seq_cst);
+  self->start_seq = start;
+  atomic_store_explicit (&self->cursor, start, memory_order_release);
+  g_ptr_array_add (ring->subs, self);
+  _es_event_system_end_change (system);
+  pthread_mutex_unlock (&ring->lock);
+
+  return ES_SUBSCRIBER (self);
+}

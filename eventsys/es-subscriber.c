@@ -1,0 +1,1376 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+
+#include "es-event-private.h"
+#include "es-subscriber-private.h"
+#include "es-trace-private.h"
+
+/**
+ * EsSubscriber:
+ *
+ * Receives the events of one type from an #EsEventSystem, in per-publisher
+ * order, from the moment it was created by es_event_system_subscribe().
+ *
+ * Events can be pulled — es_subscriber_receive() blocks (cancellable),
+ * es_subscriber_receive_timeout() waits up to a bound,
+ * es_subscriber_try_receive() never waits, es_subscriber_receive_data()
+ * copies a plain-data payload out without any allocation — or pushed into a
+ * #GMainContext with es_subscriber_attach() (or es_subscriber_create_source()),
+ * which delivers up to #EsEventSystem:batch-size events per main-loop
+ * dispatch, calling the callback and emitting #EsSubscriber::event.
+ *
+ * |[<!-- language="C" -->
+ * static gboolean
+ * on_packet (EsSubscriber *subscriber, EsEvent *event, gpointer user_data)
+ * {
+ *   const MediaPacket *packet = es_event_get_data (event, NULL);
+ *   g_print ("packet %u\n", packet->sequence_number);
+ *   return G_SOURCE_CONTINUE;
+ * }
+ *
+ * es_subscriber_attach (subscriber, NULL, on_packet, NULL, NULL);
+ * ]|
+ *
+ * Counters: es_subscriber_get_published_count() counts the events published
+ * to this subscriber; each of them is received, dropped (backpressure), filtered or
+ * still queued, so at any quiescent point
+ * `published == received + dropped + filtered + queue depth`.
+ *
+ * Missed events: with %ES_BACKPRESSURE_DROP_OLDEST the subscriber counts what
+ * it lost in es_subscriber_get_dropped_count(), and the next receive emits
+ * #EsSubscriber::lagged with the number missed since the last report (in the
+ * receiving thread, or in the attached main context).
+ *
+ * Unsubscribing (es_subscriber_unsubscribe() or dropping the last reference)
+ * discards what is still queued (counted as dropped); after a system
+ * shutdown, by contrast, the queue can still be drained. Either way receives
+ * then fail with %ES_ERROR_CLOSED.
+ *
+ * Threading: all functions may be called from any thread; several threads
+ * may receive from one subscriber at once (each event goes to one of them).
+ *
+ * Since: 1.0
+ */
+
+typedef struct
+{
+  EsSubscriberShared  shared;        /* hot state, see es-subscriber-private.h */
+  EsEventSystem      *system;        /* owned */
+  GType               event_type;
+  guint64             id;
+  EsEventFilterFunc   filter;        /* immutable once subscribe() returns */
+  gpointer            filter_data;
+  GDestroyNotify      filter_destroy;
+  atomic_int          close_called;
+  pthread_mutex_t     lock;          /* protects name and attached */
+  char               *name;          /* owned */
+  GSList             *attached;      /* GSource *, owned: sources made by attach() */
+} EsSubscriberPrivate;
+
+enum {
+  PROP_0,
+  PROP_SYSTEM,
+  PROP_EVENT_TYPE,
+  PROP_NAME,
+  PROP_ID,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_EVENT,
+  SIGNAL_LAGGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+static atomic_uint_least64_t next_id = 1;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EsSubscriber, es_subscriber, G_TYPE_OBJECT)
+
+#define PRIV(self) ((EsSubscriberPrivate *) es_subscriber_get_instance_private (self))
+
+/* Receivers spin this long before sleeping: a cross-thread wake-up costs
+ * microseconds, an event at full rate arrives in tens of nanoseconds. */
+#define SPIN_PAUSES 256
+#define SPIN_YIELDS 8
+
+static void
+es_subscriber_dispose (GObject *object)
+{
+  EsSubscriber *self = ES_SUBSCRIBER (object);
+  EsSubscriberPrivate *priv = PRIV (self);
+
+  es_subscriber_detach (self);
+  if (priv->system != NULL)
+    {
+      _es_subscriber_mark_closed (self, TRUE);
+      _es_event_system_remove_subscriber (priv->system, self);
+    }
+
+  G_OBJECT_CLASS (es_subscriber_parent_class)->dispose (object);
+}
+
+static void
+es_subscriber_finalize (GObject *object)
+{
+  EsSubscriber *self = ES_SUBSCRIBER (object);
+  EsSubscriberPrivate *priv = PRIV (self);
+
+  if (priv->filter_destroy != NULL)
+    priv->filter_destroy (priv->filter_data);
+  g_clear_object (&priv->system);
+  g_clear_pointer (&priv->name, g_free);
+  pthread_mutex_destroy (&priv->lock);
+
+  G_OBJECT_CLASS (es_subscriber_parent_class)->finalize (object);
+}
+
+static void
+es_subscriber_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  EsSubscriber *self = ES_SUBSCRIBER (object);
+  EsSubscriberPrivate *priv = PRIV (self);
+
+  switch (prop_id)
+    {
+    case PROP_SYSTEM:
+      g_value_set_object (value, priv->system);
+      break;
+    case PROP_EVENT_TYPE:
+      g_value_set_gtype (value, priv->event_type);
+      break;
+    case PROP_NAME:
+      pthread_mutex_lock (&priv->lock);
+      g_value_set_string (value, priv->name);
+      pthread_mutex_unlock (&priv->lock);
+      break;
+    case PROP_ID:
+      g_value_set_uint64 (value, priv->id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+es_subscriber_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  EsSubscriber *self = ES_SUBSCRIBER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      es_subscriber_set_name (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+es_subscriber_class_init (EsSubscriberClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = es_subscriber_dispose;
+  object_class->finalize = es_subscriber_finalize;
+  object_class->get_property = es_subscriber_get_property;
+  object_class->set_property = es_subscriber_set_property;
+
+  /**
+   * EsSubscriber:system:
+   *
+   * The system this subscriber belongs to.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SYSTEM] =
+    g_param_spec_object ("system", NULL, NULL, ES_TYPE_EVENT_SYSTEM,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsSubscriber:event-type:
+   *
+   * The subscribed event type.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_EVENT_TYPE] =
+    g_param_spec_gtype ("event-type", NULL, NULL, G_TYPE_NONE,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsSubscriber:name:
+   *
+   * A name for metrics and diagnostics; defaults to `TypeName#id`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * EsSubscriber:id:
+   *
+   * A process-unique id.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ID] =
+    g_param_spec_uint64 ("id", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * EsSubscriber::event:
+   * @self: the subscriber
+   * @event: the delivered event
+   *
+   * Emitted for each event delivered by a source from es_subscriber_attach()
+   * or es_subscriber_create_source(), in that source's #GMainContext and
+   * before its callback. Costs nothing when no handler is connected.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (EsSubscriberClass, event), NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, ES_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * EsSubscriber::lagged:
+   * @self: the subscriber
+   * @n_missed: events dropped for this subscriber since the last emission
+   *
+   * Emitted by the next receive after backpressure dropped events queued
+   * for this subscriber, in the receiving thread (or the attached
+   * #GMainContext).
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_LAGGED] =
+    g_signal_new ("lagged", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (EsSubscriberClass, lagged), NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_UINT64);
+}
+
+static void
+es_subscriber_init (EsSubscriber *self)
+{
+  EsSubscriberPrivate *priv = PRIV (self);
+
+  atomic_init (&priv->shared.closed, 0);
+  atomic_init (&priv->shared.dropped, 0);
+  atomic_init (&priv->shared.received, 0);
+  atomic_init (&priv->shared.filtered, 0);
+  atomic_init (&priv->shared.lag_seen, 0);
+  atomic_init (&priv->close_called, 0);
+  pthread_mutex_init (&priv->lock, NULL);
+  priv->id = atomic_fetch_add (&next_id, 1);
+}
+
+/* Private API */
+
+EsSubscriberShared *
+_es_subscriber_get_shared (EsSubscriber *self)
+{
+  return &PRIV (self)->shared;
+}
+
+void
+_es_subscriber_setup (EsSubscriber  *self,
+                      EsEventSystem *system,
+                      GType          event_type,
+                      EsWaitQueue   *data_wq,
+                      EsWaitQueue   *space_wq)
+{
+  EsSubscriberPrivate *priv = PRIV (self);
+
+  priv->system = g_object_ref (system);
+  priv->event_type = event_type;
+  priv->shared.core = _es_event_system_get_core (system);
+  priv->shared.type_info = _es_event_type_lookup (event_type);
+  priv->shared.data_wq = data_wq;
+  priv->shared.space_wq = space_wq;
+  priv->name = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, g_type_name (event_type), priv->id);
+}
+
+void
+_es_subscriber_set_filter (EsSubscriber      *self,
+                           EsEventFilterFunc  filter,
+                           gpointer           user_data,
+                           GDestroyNotify     destroy)
+{
+  EsSubscriberPrivate *priv = PRIV (self);
+
+  priv->filter = filter;
+  priv->filter_data = user_data;
+  priv->filter_destroy = destroy;
+}
+
+void
+_es_subscriber_mark_closed (EsSubscriber *self,
+                            gboolean      discard)
+{
+  EsSubscriberPrivate *priv = PRIV (self);
+
+  atomic_store_explicit (&priv->shared.closed, 1, memory_order_seq_cst);
+  if (discard && atomic_exchange (&priv->close_called, 1) == 0)
+    ES_SUBSCRIBER_GET_CLASS (self)->close (self);
+
+  if (priv->shared.data_wq != NULL)
+    es_wait_queue_wake_all (priv->shared.data_wq);
+  if (priv->shared.space_wq != NULL)
+    es_wait_queue_wake_all (priv->shared.space_wq);
+}
+
+/* Receiving */
+
+static void
+check_lag (EsSubscriber        *self,
+           EsSubscriberPrivate *priv)
+{
+  guint64 dropped = atomic_load_explicit (&priv->shared.dropped, memory_order_relaxed);
+  guint64 seen;
+
+  if (G_LIKELY (dropped == atomic_load_explicit (&priv->shared.lag_seen, memory_order_relaxed)))
+    return;
+
+  seen = atomic_exchange_explicit (&priv->shared.lag_seen, dropped, memory_order_relaxed);
+  if (dropped > seen && g_signal_has_handler_pending (self, signals[SIGNAL_LAGGED], 0, TRUE))
+    g_signal_emit (self, signals[SIGNAL_LAGGED], 0, (guint64) (dropped - seen));
+}
+
+/* Takes up to @max events, applying the filter and the counters. Returns 0
+ * only when nothing is queued. */
+static guint
+pull_events (EsSubscriber        *self,
+             EsSubscriberPrivate *priv,
+             EsEvent            **events,
+             guint                max)
+{
+  EsSubscriberClass *klass = ES_SUBSCRIBER_GET_CLASS (self);
+
+  for (;;)
+    {
+      guint n = klass->try_receive_events (self, events, max);
+      guint kept = n;
+
+      if (n == 0)
+        return 0;
+
+      if (priv->filter != NULL)
+        {
+          kept = 0;
+          for (guint i = 0; i < n; i++)
+            {
+              if (priv->filter (events[i], priv->filter_data))
+                events[kept++] = events[i];
+              else
+                es_event_unref (events[i]);
+            }
+          if (n != kept)
+            atomic_fetch_add_explicit (&priv->shared.filtered, n - kept, memory_order_relaxed);
+        }
+
+      if (kept > 0)
+        atomic_fetch_add_explicit (&priv->shared.received, kept, memory_order_relaxed);
+      if (priv->shared.space_wq != NULL)
+        es_wait_queue_notify (priv->shared.space_wq);
+      check_lag (self, priv);
+
+      if (kept > 0)
+        return kept;
+    }
+}
+
+static guint
+pull_data (EsSubscriber        *self,
+           EsSubscriberPrivate *priv,
+           guint8              *data,
+           gsize                element_size,
+           guint                max)
+{
+  EsSubscriberClass *klass = ES_SUBSCRIBER_GET_CLASS (self);
+  guint n;
+
+  if (priv->filter != NULL || klass->try_receive_data == NULL)
+    {
+      /* Filters see envelopes; so does an implementation that keeps no raw
+       * data. Take events one by one and copy them out. */
+      guint got = 0;
+
+      while (got < max)
+        {
+          EsEvent *event;
+          gsize size = 0;
+          gconstpointer src;
+
+          if (pull_events (self, priv, &event, 1) == 0)
+            break;
+          src = es_event_get_data (event, &size);
+          memcpy (data + (gsize) got * element_size, src, MIN (size, element_size));
+          es_event_unref (event);
+          got++;
+        }
+      return got;
+    }
+
+  n = klass->try_receive_data (self, data, element_size, max, NULL);
+  if (n > 0)
+    {
+      atomic_fetch_add_explicit (&priv->shared.received, n, memory_order_relaxed);
+      if (priv->shared.space_wq != NULL)
+        es_wait_queue_notify (priv->shared.space_wq);
+      check_lag (self, priv);
+    }
+  return n;
+}
+
+typedef struct {
+  EsEvent **events;
+  guint8   *data;
+  gsize     element_size;
+  guint     max;
+} PullRequest;
+
+static guint
+pull (EsSubscriber        *self,
+      EsSubscriberPrivate *priv,
+      const PullRequest   *req)
+{
+  if (req->events != NULL)
+    return pull_events (self, priv, req->events, req->max);
+  return pull_data (self, priv, req->data, req->element_size, req->max);
+}
+
+/* The one waiting loop behind every blocking receive. @deadline: -1 never,
+ * 0 do not wait. */
+static guint
+pull_wait (EsSubscriber        *self,
+           const PullRequest   *req,
+           gint64               deadline,
+           GCancellable        *cancellable,
+           GError             **error)
+{
+  EsSubscriberPrivate *priv = PRIV (self);
+  EsWaitQueue *wq = priv->shared.data_wq;
+  EsCancelHook hook = { 0, NULL };
+  guint spins = 0;
+  guint n = 0;
+
+  for (;;)
+    {
+      guint key;
+
+      n = pull (self, priv, req);
+      if (n > 0)
+        break;
+
+      if (_es_subscriber_shared_is_closed (&priv->shared))
+        {
+          /* Closed: whatever was queued before the close is still ours. */
+          n = pull (self, priv, req);
+          if (n == 0)
+            g_set_error_literal (error, ES_ERROR, ES_ERROR_CLOSED,
+                                 "The subscriber is closed and drained");
+          break;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        break;
+      if (deadline == 0)
+        {
+          g_set_error_literal (error, ES_ERROR, ES_ERROR_TIMEOUT, "No event is queued");
+          break;
+        }
+
+      if (spins < SPIN_PAUSES + SPIN_YIELDS)
+        {
+          if (spins++ < SPIN_PAUSES)
+            es_cpu_relax ();
+          else
+            sched_yield ();
+          continue;
+        }
+
+      if (cancellable != NULL && hook.cancellable == NULL)
+        es_cancel_hook_connect (&hook, cancellable, wq);
+
+      key = es_wait_queue_prepare (wq);
+      n = pull (self, priv, req);
+      if (n > 0)
+        {
+          es_wait_queue_cancel (wq);
+          break;
+        }
+      if (_es_subscriber_shared_is_closed (&priv->shared) || g_cancellable_is_cancelled (cancellable))
+        {
+          es_wait_queue_cancel (wq);
+          continue;
+        }
+      if (!es_wait_queue_wait (wq, key, deadline))
+        {
+          n = pull (self, priv, req);
+          if (n == 0)
+            g_set_error_literal (error, ES_ERROR, ES_ERROR_TIMEOUT, "Timed out waiting for an event");
+          break;
+        }
+    }
+
+  es_cancel_hook_disconnect (&hook);
+  return n;
+}
+
+static gboolean
+check_data_size (EsSubscriber  *self,
+                 gsize          size,
+                 GError       **error)
+{
+  const EsEventTypeInfo *info = PRIV (self)->shared.type_info;
+
+  if (info->kind != ES_EVENT_KIND_PLAIN || info->size == 0)
+    {
+      g_set_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH,
+                   "%s is not a fixed-size plain-data event type; use es_subscriber_receive()",
+                   g_type_name (info->gtype));
+      return FALSE;
+    }
+  if (size != info->size)
+    {
+      g_set_error (error, ES_ERROR, ES_ERROR_INVALID_ARGUMENT,
+                   "%s events are %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT,
+                   g_type_name (info->gtype), info->size, size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * es_subscriber_receive:
+ * @self: an #EsSubscriber
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Waits for the next event. Fails with %G_IO_ERROR_CANCELLED when
+ * @cancellable is cancelled and with %ES_ERROR_CLOSED once the subscriber is
+ * closed and drained. Never call this in a main-loop callback; use
+ * es_subscriber_receive_async() or es_subscriber_attach() there.
+ *
+ * Returns: (transfer full): the event, or %NULL on error
+ *
+ * Since: 1.0
+ */
+EsEvent *
+es_subscriber_receive (EsSubscriber  *self,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  return es_subscriber_receive_timeout (self, -1, cancellable, error);
+}
+
+/**
+ * es_subscriber_receive_timeout:
+ * @self: an #EsSubscriber
+ * @timeout: the longest wait in microseconds; -1 waits forever, 0 not at all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * As es_subscriber_receive(), failing with %ES_ERROR_TIMEOUT when no event
+ * arrives within @timeout.
+ *
+ * Returns: (transfer full): the event, or %NULL on error
+ *
+ * Since: 1.0
+ */
+EsEvent *
+es_subscriber_receive_timeout (EsSubscriber  *self,
+                               GTimeSpan      timeout,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  EsEvent *event = NULL;
+  PullRequest req = { &event, NULL, 0, 1 };
+
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (pull_wait (self, &req, timeout == 0 ? 0 : es_deadline_from_timeout (timeout), cancellable, error) == 0)
+    return NULL;
+  return event;
+}
+
+/**
+ * es_subscriber_try_receive:
+ * @self: an #EsSubscriber
+ * @error: return location for a #GError
+ *
+ * Takes the next event if one is queued, without waiting. An empty queue is
+ * not an error: the result is %NULL and @error stays unset. Only a closed and
+ * drained subscriber sets %ES_ERROR_CLOSED.
+ *
+ * Returns: (transfer full) (nullable): the event, or %NULL
+ *
+ * Since: 1.0
+ */
+EsEvent *
+es_subscriber_try_receive (EsSubscriber  *self,
+                           GError       **error)
+{
+  EsSubscriberPrivate *priv;
+  EsEvent *event = NULL;
+
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  priv = PRIV (self);
+  if (pull_events (self, priv, &event, 1) > 0)
+    return event;
+
+  if (_es_subscriber_shared_is_closed (&priv->shared) &&
+      pull_events (self, priv, &event, 1) == 0)
+    {
+      g_set_error_literal (error, ES_ERROR, ES_ERROR_CLOSED, "The subscriber is closed and drained");
+      return NULL;
+    }
+  return event;
+}
+
+/**
+ * es_subscriber_receive_data:
+ * @self: an #EsSubscriber of a fixed-size plain-data type
+ * @data: (out caller-allocates) (array length=size) (element-type guint8):
+ *   where to copy the payload
+ * @size: the size of @data; must equal the event type's size
+ * @timeout: the longest wait in microseconds; -1 waits forever, 0 not at all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Copies the next payload into @data. On the static fast path this is the
+ * allocation-free receive: no envelope is created. A wrong @size or a type
+ * that is not plain data fails before anything is consumed.
+ *
+ * Returns: %TRUE if @data was filled
+ *
+ * Since: 1.0
+ */
+gboolean
+es_subscriber_receive_data (EsSubscriber  *self,
+                            gpointer       data,
+                            gsize          size,
+                            GTimeSpan      timeout,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  return es_subscriber_receive_data_batch (self, data, size, 1, timeout, cancellable, error) == 1;
+}
+
+/**
+ * es_subscriber_receive_data_batch: (skip)
+ * @self: an #EsSubscriber of a fixed-size plain-data type
+ * @data: room for @max_elements payloads of @element_size bytes
+ * @element_size: the event type's size
+ * @max_elements: the most payloads to copy, at least 1
+ * @timeout: the longest wait for the first payload in microseconds; -1
+ *   waits forever, 0 not at all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Waits for at least one payload, then copies out as many as are queued, up
+ * to @max_elements, with one cursor update for the whole batch.
+ *
+ * Returns: how many payloads were copied; 0 on error
+ *
+ * Since: 1.0
+ */
+guint
+es_subscriber_receive_data_batch (EsSubscriber  *self,
+                                  gpointer       data,
+                                  gsize          element_size,
+                                  guint          max_elements,
+                                  GTimeSpan      timeout,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  PullRequest req = { NULL, data, element_size, max_elements };
+
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  g_return_val_if_fail (data != NULL, 0);
+  g_return_val_if_fail (max_elements > 0, 0);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (!check_data_size (self, element_size, error))
+    return 0;
+  return pull_wait (self, &req, timeout == 0 ? 0 : es_deadline_from_timeout (timeout), cancellable, error);
+}
+
+/**
+ * es_subscriber_receive_batch:
+ * @self: an #EsSubscriber
+ * @max_events: the most events to return, at least 1
+ * @timeout: the longest wait for the first event in microseconds; -1 waits
+ *   forever, 0 not at all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Waits for at least one event, then takes as many as are queued, up to
+ * @max_events.
+ *
+ * Returns: (transfer full) (element-type EsEvent): the events, or %NULL on error
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+es_subscriber_receive_batch (EsSubscriber  *self,
+                             guint          max_events,
+                             GTimeSpan      timeout,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  GPtrArray *result;
+  PullRequest req;
+  guint n;
+
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  g_return_val_if_fail (max_events > 0, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  result = g_ptr_array_new_full (MIN (max_events, 1024), (GDestroyNotify) es_event_unref);
+  g_ptr_array_set_size (result, max_events);
+  req = (PullRequest) { (EsEvent **) result->pdata, NULL, 0, max_events };
+  n = pull_wait (self, &req, timeout == 0 ? 0 : es_deadline_from_timeout (timeout), cancellable, error);
+  if (n == 0)
+    {
+      g_ptr_array_set_size (result, 0);
+      g_ptr_array_unref (result);
+      return NULL;
+    }
+  /* Shrink without running the free func on the taken events. */
+  result->len = n;
+  return result;
+}
+
+/* Main-loop delivery */
+
+typedef struct
+{
+  EsWaitSource  ws;
+  EsSubscriber *subscriber;   /* owned */
+  guint         batch_size;
+  GTask        *task;         /* owned; set for receive_async() */
+} EsSubscriberSource;
+
+static gboolean
+subscriber_source_ready (gpointer data)
+{
+  EsSubscriber *self = data;
+
+  return es_subscriber_get_queue_depth (self) > 0 ||
+         _es_subscriber_shared_is_closed (&PRIV (self)->shared);
+}
+
+static gboolean
+subscriber_source_prepare (GSource *source,
+                           gint    *timeout)
+{
+  *timeout = -1;
+  return es_wait_source_poll_ready (source);
+}
+
+static gboolean
+subscriber_source_check (GSource *source)
+{
+  EsWaitSource *ws = (EsWaitSource *) source;
+
+  return ws->ready_func (ws->ready_data);
+}
+
+static void complete_async (GTask *task, EsEvent *event, GError *error);
+
+static gboolean
+subscriber_source_dispatch (GSource     *source,
+                            GSourceFunc  callback,
+                            gpointer     user_data)
+{
+  EsSubscriberSource *ss = (EsSubscriberSource *) source;
+  EsSubscriber *self = ss->subscriber;
+  EsSubscriberPrivate *priv = PRIV (self);
+  EsSubscriberFunc func = (EsSubscriberFunc) callback;
+  gboolean has_handlers;
+
+  /* The notifier set ready-time 0 to wake us; re-arm for the next wake-up. */
+  g_source_set_ready_time (source, -1);
+
+  if (ss->task != NULL)
+    {
+      EsEvent *event = NULL;
+
+      if (pull_events (self, priv, &event, 1) > 0)
+        complete_async (ss->task, event, NULL);
+      else if (_es_subscriber_shared_is_closed (&priv->shared))
+        complete_async (ss->task, NULL,
+                        g_error_new_literal (ES_ERROR, ES_ERROR_CLOSED, "The subscriber is closed and drained"));
+      else
+        return G_SOURCE_CONTINUE;
+      return G_SOURCE_REMOVE;
+    }
+
+  has_handlers = g_signal_has_handler_pending (self, signals[SIGNAL_EVENT], 0, TRUE);
+
+  /* One event at a time, so that returning G_SOURCE_REMOVE never strands
+   * events already taken from the queue. */
+  for (guint i = 0; i < ss->batch_size; i++)
+    {
+      EsEvent *event = NULL;
+      const EsTraceContext *previous;
+      gboolean keep = TRUE;
+
+      if (pull_events (self, priv, &event, 1) == 0)
+        break;
+
+      /* Events published from the handler inherit this event's trace-id. */
+      previous = _es_trace_push_current (&event->trace);
+      if (has_handlers)
+        g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
+      if (func != NULL)
+        keep = func (self, event, user_data);
+      _es_trace_pop_current (previous);
+      es_event_unref (event);
+
+      if (!keep)
+        return G_SOURCE_REMOVE;
+    }
+
+  if (_es_subscriber_shared_is_closed (&priv->shared) && es_subscriber_get_queue_depth (self) == 0)
+    return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+subscriber_source_finalize (GSource *source)
+{
+  EsSubscriberSource *ss = (EsSubscriberSource *) source;
+
+  g_clear_object (&ss->task);
+  g_clear_object (&ss->subscriber);
+}
+
+static GSourceFuncs subscriber_source_funcs = {
+  subscriber_source_prepare,
+  subscriber_source_check,
+  subscriber_source_dispatch,
+  subscriber_source_finalize,
+  NULL, NULL
+};
+
+static GSource *
+subscriber_source_new (EsSubscriber *self)
+{
+  EsSubscriberPrivate *priv = PRIV (self);
+  GSource *source;
+  EsSubscriberSource *ss;
+  char *name;
+
+  source = es_wait_source_new (priv->shared.data_wq, subscriber_source_ready, self,
+                               sizeof (EsSubscriberSource), &subscriber_source_funcs);
+  ss = (EsSubscriberSource *) source;
+  ss->subscriber = g_object_ref (self);
+  ss->batch_size = priv->shared.core->config.batch_size;
+  name = g_strdup_printf ("[eventsys] subscriber %s", es_subscriber_get_name (self));
+  g_source_set_name (source, name);
+  g_free (name);
+  return source;
+}
+
+/**
+ * es_subscriber_create_source:
+ * @self: an #EsSubscriber
+ *
+ * Creates a #GSource that delivers this subscriber's events in the
+ * #GMainContext it is attached to: each dispatch delivers up to
+ * #EsEventSystem:batch-size events, emitting #EsSubscriber::event and calling
+ * the callback (an #EsSubscriberFunc cast to #GSourceFunc with
+ * g_source_set_callback()) for each. Publishers wake the context only when
+ * the source is idle, once per batch rather than once per event. The source
+ * removes itself once the subscriber is closed and drained.
+ *
+ * Returns: (transfer full): a new #GSource
+ *
+ * Since: 1.0
+ */
+GSource *
+es_subscriber_create_source (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+
+  return subscriber_source_new (self);
+}
+
+/**
+ * es_subscriber_attach:
+ * @self: an #EsSubscriber
+ * @context: (nullable): the #GMainContext to deliver in; %NULL for the
+ *   thread-default context of the calling thread
+ * @func: (scope notified) (closure user_data) (destroy destroy) (nullable):
+ *   called for each event; %NULL to deliver through #EsSubscriber::event only
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the source goes away
+ *
+ * Delivers this subscriber's events in @context (see
+ * es_subscriber_create_source()). The context is captured now, so callbacks
+ * and signal handlers only ever run on the thread iterating it — the rule
+ * GJS and Python need. Events published from the callback inherit the trace
+ * of the event being handled.
+ *
+ * Returns: the source id in @context
+ *
+ * Since: 1.0
+ */
+guint
+es_subscriber_attach (EsSubscriber     *self,
+                      GMainContext     *context,
+                      EsSubscriberFunc  func,
+                      gpointer          user_data,
+                      GDestroyNotify    destroy)
+{
+  EsSubscriberPrivate *priv;
+  g_autoptr(GMainContext) ctx = NULL;
+  GSource *source;
+  guint id;
+
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+
+  priv = PRIV (self);
+  ctx = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  source = subscriber_source_new (self);
+  g_source_set_callback (source, (GSourceFunc) func, user_data, destroy);
+  id = g_source_attach (source, ctx);
+
+  pthread_mutex_lock (&priv->lock);
+  priv->attached = g_slist_prepend (priv->attached, source);
+  pthread_mutex_unlock (&priv->lock);
+
+  return id;
+}
+
+/**
+ * es_subscriber_detach:
+ * @self: an #EsSubscriber
+ *
+ * Destroys every source es_subscriber_attach() created for @self. Events
+ * stay queued for later receives.
+ *
+ * Since: 1.0
+ */
+void
+es_subscriber_detach (EsSubscriber *self)
+{
+  EsSubscriberPrivate *priv;
+  GSList *attached;
+
+  g_return_if_fail (ES_IS_SUBSCRIBER (self));
+
+  priv = PRIV (self);
+  pthread_mutex_lock (&priv->lock);
+  attached = g_steal_pointer (&priv->attached);
+  pthread_mutex_unlock (&priv->lock);
+
+  for (GSList *l = attached; l != NULL; l = l->next)
+    g_source_destroy (l->data);
+  g_slist_free_full (attached, (GDestroyNotify) g_source_unref);
+}
+
+/* Asynchronous receive */
+
+typedef struct {
+  GSource *wait_source;     /* owned */
+  GSource *cancel_source;   /* owned */
+  gboolean done;
+} AsyncData;
+
+static void
+async_data_free (AsyncData *data)
+{
+  if (data->wait_source != NULL)
+    {
+      g_source_destroy (data->wait_source);
+      g_source_unref (data->wait_source);
+    }
+  if (data->cancel_source != NULL)
+    {
+      g_source_destroy (data->cancel_source);
+      g_source_unref (data->cancel_source);
+    }
+  g_free (data);
+}
+
+/* Runs in the task's context; exactly one completion wins. */
+static void
+complete_async (GTask   *task,
+                EsEvent *event,
+                GError  *error)
+{
+  AsyncData *data = g_task_get_task_data (task);
+
+  if (data->done)
+    {
+      if (event != NULL)
+        es_event_unref (event);
+      g_clear_error (&error);
+      return;
+    }
+  data->done = TRUE;
+
+  g_object_ref (task);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, event, (GDestroyNotify) es_event_unref);
+  /* The wait source holds a reference on the task: drop both sources now to
+   * break that cycle (GLib keeps a dispatching source alive on its own). */
+  if (data->wait_source != NULL)
+    {
+      g_source_destroy (data->wait_source);
+      g_clear_pointer (&data->wait_source, g_source_unref);
+    }
+  if (data->cancel_source != NULL)
+    {
+      g_source_destroy (data->cancel_source);
+      g_clear_pointer (&data->cancel_source, g_source_unref);
+    }
+  g_object_unref (task);
+}
+
+static gboolean
+async_cancelled_cb (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  complete_async (task, NULL, error);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * es_subscriber_receive_async:
+ * @self: an #EsSubscriber
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when an event arrives, the subscriber is
+ *   closed and drained, or @cancellable is cancelled
+ * @user_data: data for @callback
+ *
+ * Waits for the next event without blocking the main loop. The callback
+ * runs in the thread-default main context of the caller; complete with
+ * es_subscriber_receive_finish(). Works with `Gio._promisify()` in GJS and
+ * with callbacks in PyGObject.
+ *
+ * Since: 1.0
+ */
+void
+es_subscriber_receive_async (EsSubscriber        *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  EsSubscriberPrivate *priv;
+  g_autoptr(GTask) task = NULL;
+  AsyncData *data;
+  EsEvent *event = NULL;
+  EsSubscriberSource *ss;
+
+  g_return_if_fail (ES_IS_SUBSCRIBER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  priv = PRIV (self);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, es_subscriber_receive_async);
+  g_task_set_name (task, "[eventsys] receive");
+  data = g_new0 (AsyncData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) async_data_free);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (pull_events (self, priv, &event, 1) > 0)
+    {
+      complete_async (task, event, NULL);
+      return;
+    }
+  if (_es_subscriber_shared_is_closed (&priv->shared) && pull_events (self, priv, &event, 1) == 0)
+    {
+      complete_async (task, NULL,
+                      g_error_new_literal (ES_ERROR, ES_ERROR_CLOSED, "The subscriber is closed and drained"));
+      return;
+    }
+  if (event != NULL)
+    {
+      complete_async (task, event, NULL);
+      return;
+    }
+
+  data->wait_source = subscriber_source_new (self);
+  ss = (EsSubscriberSource *) data->wait_source;
+  ss->task = g_object_ref (task);
+  g_task_attach_source (task, data->wait_source, (GSourceFunc) G_SOURCE_FUNC (NULL));
+
+  if (cancellable != NULL)
+    {
+      data->cancel_source = g_cancellable_source_new (cancellable);
+      g_task_attach_source (task, data->cancel_source, (GSourceFunc) G_SOURCE_FUNC (async_cancelled_cb));
+    }
+}
+
+/**
+ * es_subscriber_receive_finish:
+ * @self: an #EsSubscriber
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Completes es_subscriber_receive_async().
+ *
+ * Returns: (transfer full): the event, or %NULL on error
+ *
+ * Since: 1.0
+ */
+EsEvent *
+es_subscriber_receive_finish (EsSubscriber  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == es_subscriber_receive_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Lifecycle and counters */
+
+/**
+ * es_subscriber_unsubscribe:
+ * @self: an #EsSubscriber
+ *
+ * Stops the subscription: publishers no longer deliver to it, blocked
+ * publishers waiting on it are released, what is still queued is discarded
+ * (counted as dropped) and receives fail with %ES_ERROR_CLOSED. Attached
+ * sources remove themselves. Harmless to call twice.
+ *
+ * Since: 1.0
+ */
+void
+es_subscriber_unsubscribe (EsSubscriber *self)
+{
+  g_return_if_fail (ES_IS_SUBSCRIBER (self));
+
+  _es_subscriber_mark_closed (self, TRUE);
+}
+
+/**
+ * es_subscriber_is_closed:
+ * @self: an #EsSubscriber
+ *
+ * Returns: whether the subscriber was unsubscribed or its system shut down
+ *
+ * Since: 1.0
+ */
+gboolean
+es_subscriber_is_closed (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), TRUE);
+
+  return _es_subscriber_shared_is_closed (&PRIV (self)->shared);
+}
+
+/**
+ * es_subscriber_get_system:
+ * @self: an #EsSubscriber
+ *
+ * Returns: (transfer none): the system
+ *
+ * Since: 1.0
+ */
+EsEventSystem *
+es_subscriber_get_system (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  return PRIV (self)->system;
+}
+
+/**
+ * es_subscriber_get_event_type:
+ * @self: an #EsSubscriber
+ *
+ * Returns: the subscribed event type
+ *
+ * Since: 1.0
+ */
+GType
+es_subscriber_get_event_type (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), G_TYPE_INVALID);
+  return PRIV (self)->event_type;
+}
+
+/**
+ * es_subscriber_get_id:
+ * @self: an #EsSubscriber
+ *
+ * Returns: a process-unique id
+ *
+ * Since: 1.0
+ */
+guint64
+es_subscriber_get_id (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  return PRIV (self)->id;
+}
+
+/**
+ * es_subscriber_get_name:
+ * @self: an #EsSubscriber
+ *
+ * Returns: the name used in metrics and diagnostics. Valid until the next
+ *   es_subscriber_set_name(); set names before sharing the subscriber.
+ *
+ * Since: 1.0
+ */
+const char *
+es_subscriber_get_name (EsSubscriber *self)
+{
+  EsSubscriberPrivate *priv;
+  const char *name;
+
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+
+  priv = PRIV (self);
+  pthread_mutex_lock (&priv->lock);
+  name = priv->name;
+  pthread_mutex_unlock (&priv->lock);
+  return name;
+}
+
+/**
+ * es_subscriber_set_name:
+ * @self: an #EsSubscriber
+ * @name: a name for metrics and diagnostics
+ *
+ * Names the subscriber. Set it right after subscribing, before other threads
+ * read it.
+ *
+ * Since: 1.0
+ */
+void
+es_subscriber_set_name (EsSubscriber *self,
+                        const char   *name)
+{
+  EsSubscriberPrivate *priv;
+  gboolean changed;
+
+  g_return_if_fail (ES_IS_SUBSCRIBER (self));
+  g_return_if_fail (name != NULL);
+
+  priv = PRIV (self);
+  pthread_mutex_lock (&priv->lock);
+  changed = g_strcmp0 (priv->name, name) != 0;
+  if (changed)
+    {
+      g_free (priv->name);
+      priv->name = g_strdup (name);
+    }
+  pthread_mutex_unlock (&priv->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+}
+
+/**
+ * es_subscriber_get_published_count:
+ * @self: an #EsSubscriber
+ *
+ * Returns: events published to this subscriber since it subscribed
+ *
+ * Since: 1.0
+ */
+guint64
+es_subscriber_get_published_count (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  return ES_SUBSCRIBER_GET_CLASS (self)->get_published_count (self);
+}
+
+/**
+ * es_subscriber_get_received_count:
+ * @self: an #EsSubscriber
+ *
+ * Returns: events delivered by receives and main-loop dispatch
+ *
+ * Since: 1.0
+ */
+guint64
+es_subscriber_get_received_count (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  return atomic_load_explicit (&PRIV (self)->shared.received, memory_order_relaxed);
+}
+
+/**
+ * es_subscriber_get_dropped_count:
+ * @self: an #EsSubscriber
+ *
+ * Returns: events that backpressure dropped from this subscriber's queue, or
+ *   that unsubscribing discarded
+ *
+ * Since: 1.0
+ */
+guint64
+es_subscriber_get_dropped_count (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  return atomic_load_explicit (&PRIV (self)->shared.dropped, memory_order_relaxed);
+}
+
+/**
+ * es_subscriber_get_filtered_count:
+ * @self: an #EsSubscriber
+ *
+ * Returns: events the subscriber's filter rejected
+ *
+ * Since: 1.0
+ */
+guint64
+es_subscriber_get_filtered_count (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  return atomic_load_explicit (&PRIV (self)->shared.filtered, memory_order_relaxed);
+}
+
+/**
+ * es_subscriber_get_queue_depth:
+ * @self: an #EsSubscriber
+ *
+ * Returns: events queued for this subscriber now
+ *
+ * Since: 1.0
+ */
+gsize
+es_subscriber_get_queue_depth (EsSubscriber *self)
+{
+  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  return ES_SUBSCRIBER_GET_CLASS (self)->get_queue_depth (self);
+}

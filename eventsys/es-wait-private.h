@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * EsWaitQueue: a lost-wakeup-free event count that lets threads sleep and
+ * GSources be woken without any per-event syscall or lock.
+ *
+ * Protocol (waiter):  key = es_wait_queue_prepare (q);
+ *                     if (condition) { es_wait_queue_cancel (q); done; }
+ *                     es_wait_queue_wait (q, key, deadline);
+ * Protocol (notifier): make the condition true (release store), then
+ *                     es_wait_queue_notify (q).
+ *
+ * prepare() registers the sleeper with a seq_cst RMW before the waiter
+ * re-checks its condition; notify() issues a seq_cst fence after the
+ * notifier's store and only then reads the sleeper count. Either the waiter
+ * sees the new state, or the notifier sees the sleeper and bumps the futex
+ * word, so the FUTEX_WAIT on the old key returns at once. Notifiers pay one
+ * fence and one load when nobody sleeps, which is the common case under load.
+ *
+ * Sleeping uses the futex syscall directly (pthread condvars elsewhere), never
+ * GMutex/GCond: ThreadSanitizer sees every hand-off through the C11 atomics.
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <gio/gio.h>
+
+#include "es-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct _EsWaitQueue EsWaitQueue;
+typedef struct _EsWaitSource EsWaitSource;
+
+/* Called from a wait source's prepare/check on the source's context:
+ * returns TRUE when there is something to dispatch. */
+typedef gboolean (*EsWaitSourceReadyFunc) (gpointer data);
+
+struct _EsWaitQueue
+{
+  atomic_uint seq;                        /* futex word, bumped by every wake */
+  atomic_int  sleepers;                   /* threads between prepare and wake-up */
+  atomic_int  armed_sources;              /* sources waiting for a wake-up */
+  /* Protects sources; taken only when a source is (un)registered or armed
+   * sources must be woken, never on the steady-state path. A pthread mutex,
+   * not a GMutex, so that ThreadSanitizer understands it. */
+  pthread_mutex_t lock;
+  GPtrArray   *sources;                   /* EsWaitSource *, unowned: a source
+                                           * unregisters itself in its dispose
+                                           * function; protected by lock */
+};
+
+void     es_wait_queue_init        (EsWaitQueue *q);
+void     es_wait_queue_clear       (EsWaitQueue *q);
+guint    es_wait_queue_prepare     (EsWaitQueue *q);
+void     es_wait_queue_cancel      (EsWaitQueue *q);
+/* Returns FALSE if the deadline passed. Spurious returns are allowed. */
+gboolean es_wait_queue_wait        (EsWaitQueue *q,
+                                    guint        key,
+                                    gint64       deadline);
+void     es_wait_queue_notify_slow (EsWaitQueue *q);
+/* Wake every sleeper and every registered source unconditionally
+ * (shutdown, cancellation, close). */
+void     es_wait_queue_wake_all    (EsWaitQueue *q);
+
+static inline void
+es_wait_queue_notify (EsWaitQueue *q)
+{
+  atomic_thread_fence (memory_order_seq_cst);
+  if (G_UNLIKELY (atomic_load_explicit (&q->sleepers, memory_order_relaxed) > 0 ||
+                  atomic_load_explicit (&q->armed_sources, memory_order_relaxed) > 0))
+    es_wait_queue_notify_slow (q);
+}
+
+struct _EsWaitSource
+{
+  GSource                parent;
+  EsWaitQueue           *queue;       /* unowned; the source's owner keeps it alive */
+  EsWaitSourceReadyFunc  ready_func;
+  gpointer               ready_data;
+  atomic_int             armed;       /* 1 while counted in queue->armed_sources */
+  gboolean               registered;  /* protected by queue->lock */
+};
+
+/* A GSource that sleeps on an EsWaitQueue: it is ready when ready_func says
+ * so, and otherwise arms itself so that the next notify() wakes its context
+ * with g_source_set_ready_time() (thread-safe, no pipe write per event). */
+GSource *es_wait_source_new        (EsWaitQueue           *q,
+                                    EsWaitSourceReadyFunc  ready_func,
+                                    gpointer               ready_data,
+                                    gsize                  struct_size,
+                                    GSourceFuncs          *funcs);
+void     es_wait_source_register   (GSource     *source,
+                                    EsWaitQueue *q);
+void     es_wait_source_unregister (GSource     *source);
+/* For subclasses' prepare/check: TRUE if ready, otherwise arms the source. */
+gboolean es_wait_source_poll_ready (GSource *source);
+
+/* Wait with a GCancellable: the cancellable wakes the queue. Returns FALSE on
+ * timeout; the caller re-checks its condition and the cancellable. */
+typedef struct {
+  gulong        handler;
+  GCancellable *cancellable;
+} EsCancelHook;
+
+void es_cancel_hook_connect    (EsCancelHook *hook,
+                                GCancellable *cancellable,
+                                EsWaitQueue  *q);
+void es_cancel_hook_disconnect (EsCancelHook *hook);
+
+G_END_DECLS

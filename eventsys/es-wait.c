@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <time.h>
+#ifdef __linux__
+# include <linux/futex.h>
+# include <sys/syscall.h>
+# include <unistd.h>
+#endif
+
+#include "es-wait-private.h"
+
+void
+es_wait_queue_init (EsWaitQueue *q)
+{
+  atomic_init (&q->seq, 0);
+  atomic_init (&q->sleepers, 0);
+  atomic_init (&q->armed_sources, 0);
+  pthread_mutex_init (&q->lock, NULL);
+  q->sources = g_ptr_array_new ();
+}
+
+void
+es_wait_queue_clear (EsWaitQueue *q)
+{
+  /* Sources still registered hold a reference on the object that owns the
+   * queue, so none can be left when the queue is cleared. */
+  g_warn_if_fail (q->sources->len == 0);
+  g_clear_pointer (&q->sources, g_ptr_array_unref);
+  pthread_mutex_destroy (&q->lock);
+}
+
+guint
+es_wait_queue_prepare (EsWaitQueue *q)
+{
+  /* The seq_cst RMW orders the registration before the caller's re-check of
+   * its condition (see the protocol in the header). */
+  atomic_fetch_add_explicit (&q->sleepers, 1, memory_order_seq_cst);
+  return atomic_load_explicit (&q->seq, memory_order_seq_cst);
+}
+
+void
+es_wait_queue_cancel (EsWaitQueue *q)
+{
+  atomic_fetch_sub_explicit (&q->sleepers, 1, memory_order_relaxed);
+}
+
+#ifdef __linux__
+static void
+futex_wait (atomic_uint *word, guint expected, const struct timespec *rel)
+{
+  syscall (SYS_futex, (unsigned int *) word, FUTEX_WAIT_PRIVATE, expected, rel, NULL, 0);
+}
+
+static void
+futex_wake_all (atomic_uint *word)
+{
+  syscall (SYS_futex, (unsigned int *) word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+#else
+# error "eventsys needs a futex-like primitive; only Linux is supported for now"
+#endif
+
+gboolean
+es_wait_queue_wait (EsWaitQueue *q,
+                    guint        key,
+                    gint64       deadline)
+{
+  gboolean in_time = TRUE;
+
+  if (atomic_load_explicit (&q->seq, memory_order_acquire) == key)
+    {
+      if (deadline < 0)
+        futex_wait (&q->seq, key, NULL);
+      else
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          if (now >= deadline)
+            in_time = FALSE;
+          else
+            {
+              struct timespec rel;
+              gint64 left = deadline - now;
+
+              rel.tv_sec = left / G_USEC_PER_SEC;
+              rel.tv_nsec = (left % G_USEC_PER_SEC) * 1000;
+              futex_wait (&q->seq, key, &rel);
+              in_time = g_get_monotonic_time () < deadline;
+            }
+        }
+    }
+
+  atomic_fetch_sub_explicit (&q->sleepers, 1, memory_order_relaxed);
+  return in_time;
+}
+
+static void
+wake_sources_locked (EsWaitQueue *q,
+                     gboolean     all)
+{
+  for (guint i = 0; i < q->sources->len; i++)
+    {
+      EsWaitSource *ws = g_ptr_array_index (q->sources, i);
+
+      if (atomic_exchange_explicit (&ws->armed, 0, memory_order_acq_rel) == 1)
+        atomic_fetch_sub_explicit (&q->armed_sources, 1, memory_order_relaxed);
+      else if (!all)
+        continue;
+      /* Thread-safe; wakes the source's context once however many events
+       * arrive before it runs. */
+      g_source_set_ready_time ((GSource *) ws, 0);
+    }
+}
+
+void
+es_wait_queue_notify_slow (EsWaitQueue *q)
+{
+  if (atomic_load_explicit (&q->sleepers, memory_order_relaxed) > 0)
+    {
+      atomic_fetch_add_explicit (&q->seq, 1, memory_order_release);
+      futex_wake_all (&q->seq);
+    }
+
+  if (atomic_load_explicit (&q->armed_sources, memory_order_relaxed) > 0)
+    {
+      pthread_mutex_lock (&q->lock);
+      wake_sources_locked (q, FALSE);
+      pthread_mutex_unlock (&q->lock);
+    }
+}
+
+void
+es_wait_queue_wake_all (EsWaitQueue *q)
+{
+  atomic_fetch_add_explicit (&q->seq, 1, memory_order_seq_cst);
+  futex_wake_all (&q->seq);
+
+  pthread_mutex_lock (&q->lock);
+  wake_sources_locked (q, TRUE);
+  pthread_mutex_unlock (&q->lock);
+}
+
+static void
+es_wait_source_disarm (EsWaitSource *ws)
+{
+  if (atomic_exchange_explicit (&ws->armed, 0, memory_order_acq_rel) == 1)
+    atomic_fetch_sub_explicit (&ws->queue->armed_sources, 1, memory_order_relaxed);
+}
+
+gboolean
+es_wait_source_poll_ready (GSource *source)
+{
+  EsWaitSource *ws = (EsWaitSource *) source;
+
+  if (ws->ready_func (ws->ready_data))
+    {
+      es_wait_source_disarm (ws);
+      return TRUE;
+    }
+
+  if (atomic_exchange_explicit (&ws->armed, 1, memory_order_seq_cst) == 0)
+    atomic_fetch_add_explicit (&ws->queue->armed_sources, 1, memory_order_seq_cst);
+
+  /* Dekker with es_wait_queue_notify(): arm first, then look again. */
+  atomic_thread_fence (memory_order_seq_cst);
+  if (ws->ready_func (ws->ready_data))
+    {
+      es_wait_source_disarm (ws);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+es_wait_source_dispose (GSource *source)
+{
+  es_wait_source_unregister (source);
+}
+
+GSource *
+es_wait_source_new (EsWaitQueue           *q,
+                    EsWaitSourceReadyFunc  ready_func,
+                    gpointer               ready_data,
+                    gsize                  struct_size,
+                    GSourceFuncs          *funcs)
+{
+  GSource *source;
+  EsWaitSource *ws;
+
+  g_assert (struct_size >= sizeof (EsWaitSource));
+
+  source = g_source_new (funcs, struct_size);
+  ws = (EsWaitSource *) source;
+  ws->queue = q;
+  ws->ready_func = ready_func;
+  ws->ready_data = ready_data;
+  atomic_init (&ws->armed, 0);
+  g_source_set_dispose_function (source, es_wait_source_dispose);
+  es_wait_source_register (source, q);
+
+  return source;
+}
+
+void
+es_wait_source_register (GSource     *source,
+                         EsWaitQueue *q)
+{
+  EsWaitSource *ws = (EsWaitSource *) source;
+
+  pthread_mutex_lock (&q->lock);
+  if (!ws->registered)
+    {
+      g_ptr_array_add (q->sources, ws);
+      ws->registered = TRUE;
+    }
+  pthread_mutex_unlock (&q->lock);
+}
+
+void
+es_wait_source_unregister (GSource *source)
+{
+  EsWaitSource *ws = (EsWaitSource *) source;
+  EsWaitQueue *q = ws->queue;
+
+  pthread_mutex_lock (&q->lock);
+  if (ws->registered)
+    {
+      g_ptr_array_remove_fast (q->sources, ws);
+      ws->registered = FALSE;
+    }
+  pthread_mutex_unlock (&q->lock);
+  es_wait_source_disarm (ws);
+}
+
+static void
+cancel_hook_cb (GCancellable *cancellable,
+                gpointer      user_data)
+{
+  es_wait_queue_wake_all (user_data);
+}
+
+void
+es_cancel_hook_connect (EsCancelHook *hook,
+                        GCancellable *cancellable,
+                        EsWaitQueue  *q)
+{
+  hook->cancellable = cancellable;
+  hook->handler = 0;
+  if (cancellable != NULL)
+    hook->handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_hook_cb), q, NULL);
+}
+
+void
+es_cancel_hook_disconnect (EsCancelHook *hook)
+{
+  if (hook->cancellable != NULL && hook->handler != 0)
+    g_cancellable_disconnect (hook->cancellable, hook->handler);
+  hook->handler = 0;
+  hook->cancellable = NULL;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <sched.h>
+
+#include "es-event-private.h"
+#include "es-zero-copy-private.h"
+
+/**
+ * EsZeroCopyPublisher:
+ *
+ * The zero-copy implementation's publisher: one envelope per event, sealed
+ * and queued by reference to every matching subscriber, so a payload of any
+ * size is never copied. Delivery is all or nothing: with
+ * %ES_BACKPRESSURE_DROP_NEWEST a publish either reaches every subscriber or
+ * none. See #EsPublisher for the API.
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_FINAL_TYPE (EsZeroCopyPublisher, es_zero_copy_publisher, ES_TYPE_PUBLISHER)
+
+typedef struct {
+  EsZeroCopySubscriber *sub;
+} RoomCheck;
+
+static gboolean
+queue_has_room (gpointer data)
+{
+  EsZeroCopySubscriber *sub = ((RoomCheck *) data)->sub;
+
+  return _es_zc_queue_depth (sub->queue) < (gint64) sub->queue->capacity ||
+         _es_subscriber_shared_is_closed (sub->shared);
+}
+
+typedef struct {
+  EsBufferCounters *buffer;
+  gint64            charge;
+} BufferCheck;
+
+static gboolean
+buffer_has_room (gpointer data)
+{
+  BufferCheck *check = data;
+
+  return (guint64) (atomic_load_explicit (&check->buffer->bytes, memory_order_acquire) + check->charge)
+         <= check->buffer->limit;
+}
+
+static EsBackpressureAction
+decide (EsPublisher  *publisher,
+        const EsConfig *config,
+        EsSubscriber *subscriber,
+        EsEvent      *event)
+{
+  switch (config->backpressure_strategy)
+    {
+    case ES_BACKPRESSURE_DROP_OLDEST:
+      return ES_BACKPRESSURE_ACTION_DROP_OLDEST;
+    case ES_BACKPRESSURE_DROP_NEWEST:
+      return ES_BACKPRESSURE_ACTION_DROP_NEWEST;
+    case ES_BACKPRESSURE_CUSTOM:
+      return _es_publisher_ask_custom (publisher, subscriber, event);
+    case ES_BACKPRESSURE_BLOCK:
+    default:
+      return ES_BACKPRESSURE_ACTION_BLOCK;
+    }
+}
+
+static gboolean
+evict_one (EsZeroCopySubscriber *sub)
+{
+  EsEvent *victim = _es_zc_queue_pop_oldest (sub->queue);
+
+  if (victim == NULL)
+    return FALSE;
+  atomic_fetch_add_explicit (&sub->shared->dropped, 1, memory_order_relaxed);
+  _es_zero_copy_release_event (victim, sub->buffer);
+  return TRUE;
+}
+
+/* Charges the global buffer for @event, applying the strategy at the limit. */
+static gboolean
+charge_buffer (EsPublisher  *publisher,
+               EsSubList    *targets,
+               EsEvent      *event,
+               gint64       *deadline,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
+  EsBufferCounters *buffer = _es_buffer_manager_get_counters (shared->core->buffer_manager);
+  gint64 charge = _es_event_get_charge (event);
+  guint next_victim = 0;
+
+  if (buffer->limit == 0)
+    {
+      /* Unlimited: counted only, so utilization and metrics stay exact. */
+      _es_buffer_counters_try_charge (buffer, charge);
+      event->charged_to = buffer;
+      return TRUE;
+    }
+
+  if ((guint64) charge > buffer->limit)
+    {
+      g_set_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
+                   "The event (%" G_GINT64_FORMAT " bytes) is larger than global-buffer-size",
+                   charge);
+      return FALSE;
+    }
+
+  while (!_es_buffer_counters_try_charge (buffer, charge))
+    {
+      switch (decide (publisher, &shared->core->config, NULL, event))
+        {
+        case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
+          {
+            /* Evict from the targets in turn until the event fits. */
+            gboolean evicted = FALSE;
+
+            _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+            for (guint i = 0; i < targets->n && !evicted; i++)
+              evicted = evict_one ((EsZeroCopySubscriber *) targets->subs[(next_victim + i) % targets->n]);
+            next_victim++;
+            if (!evicted)
+              sched_yield ();   /* what fills the buffer is queued elsewhere */
+            break;
+          }
+        case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
+          _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+          g_set_error_literal (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
+                               "The global buffer is full: event rejected");
+          return FALSE;
+        case ES_BACKPRESSURE_ACTION_RETRY:
+          sched_yield ();
+          break;
+        case ES_BACKPRESSURE_ACTION_BLOCK:
+        default:
+          {
+            BufferCheck check = { buffer, charge };
+
+            if (!_es_publisher_wait_for_room (publisher, &buffer->space, buffer_has_room, &check,
+                                              deadline, cancellable, error))
+              return FALSE;
+          }
+        }
+    }
+
+  event->charged_to = buffer;
+  return TRUE;
+}
+
+static gboolean
+deliver (EsPublisher   *publisher,
+         EsEvent       *event,
+         GCancellable  *cancellable,
+         GError       **error)
+{
+  EsZeroCopyPublisher *self = (EsZeroCopyPublisher *) publisher;
+  EsPublisherShared *shared = self->shared;
+  const EsConfig *config = &shared->core->config;
+  gboolean owned;
+  EsSubList *targets = _es_publisher_acquire_targets (shared, publisher, &owned);
+  gboolean stack_reserved[64];
+  gboolean *reserved = targets->n <= G_N_ELEMENTS (stack_reserved) ? stack_reserved : g_new (gboolean, targets->n);
+  gint64 deadline = -2;
+  EsEvent *sealed = NULL;
+  guint n_reserved = 0;
+  gboolean ok = TRUE;
+
+  /* Reserve a place in every target queue first: all or nothing. */
+  for (guint i = 0; i < targets->n && ok; i++)
+    {
+      EsZeroCopySubscriber *sub = (EsZeroCopySubscriber *) targets->subs[i];
+
+      reserved[i] = FALSE;
+      while (!_es_subscriber_shared_is_closed (sub->shared))
+        {
+          if (_es_zc_queue_reserve (sub->queue))
+            {
+              reserved[i] = TRUE;
+              n_reserved++;
+              break;
+            }
+
+          switch (decide (publisher, config, ES_SUBSCRIBER (sub), event))
+            {
+            case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
+              _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+              evict_one (sub);
+              continue;
+            case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
+              _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+              g_set_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
+                           "Subscriber %s is full (%" G_GUINT64_FORMAT " events): event rejected",
+                           es_subscriber_get_name (ES_SUBSCRIBER (sub)), sub->queue->capacity);
+              ok = FALSE;
+              break;
+            case ES_BACKPRESSURE_ACTION_RETRY:
+              sched_yield ();
+              continue;
+            case ES_BACKPRESSURE_ACTION_BLOCK:
+            default:
+              {
+                RoomCheck check = { sub };
+
+                if (!_es_publisher_wait_for_room (publisher, &sub->space_wq, queue_has_room, &check,
+                                                  &deadline, cancellable, error))
+                  ok = FALSE;
+                break;
+              }
+            }
+          if (!ok)
+            break;
+        }
+    }
+
+  if (ok && n_reserved > 0)
+    {
+      sealed = _es_event_seal (event, shared->type_info->index,
+                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1);
+      ok = charge_buffer (publisher, targets, sealed, &deadline, cancellable, error);
+    }
+
+  if (!ok)
+    {
+      for (guint i = 0; i < targets->n; i++)
+        if (reserved[i])
+          _es_zc_queue_unreserve (((EsZeroCopySubscriber *) targets->subs[i])->queue);
+      g_clear_pointer (&sealed, es_event_unref);
+    }
+  else if (sealed != NULL)
+    {
+      /* Set before the first push: a receiver may settle its share at once. */
+      atomic_store_explicit (&sealed->queued_in, (int) n_reserved, memory_order_relaxed);
+      for (guint i = 0; i < targets->n; i++)
+        {
+          EsZeroCopySubscriber *sub = (EsZeroCopySubscriber *) targets->subs[i];
+
+          if (!reserved[i])
+            continue;
+          _es_zc_queue_push (sub->queue, sealed->priority, es_event_ref (sealed));
+          atomic_fetch_add_explicit (&sub->published, 1, memory_order_relaxed);
+          es_wait_queue_notify (&sub->data_wq);
+          if (sub->handler != NULL)
+            _es_zero_copy_handler_kick (sub->handler);
+        }
+      es_event_unref (sealed);
+      _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
+    }
+  else
+    {
+      /* Nobody subscribed: the event is published to no one. Seal it all
+       * the same, so that it is immutable like any published event. */
+      sealed = _es_event_seal (event, shared->type_info->index,
+                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1);
+      es_event_unref (sealed);
+    }
+
+  if (reserved != stack_reserved)
+    g_free (reserved);
+  _es_publisher_release_targets (shared, targets, owned);
+  return ok;
+}
+
+static gboolean
+es_zero_copy_publisher_publish (EsPublisher   *publisher,
+                                EsEvent       *event,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  return deliver (publisher, event, cancellable, error);
+}
+
+static gboolean
+es_zero_copy_publisher_publish_data (EsPublisher    *publisher,
+                                     gconstpointer   data,
+                                     gsize           size,
+                                     GCancellable   *cancellable,
+                                     GError        **error)
+{
+  EsZeroCopyPublisher *self = (EsZeroCopyPublisher *) publisher;
+  g_autoptr(EsEvent) event = es_event_new (self->shared->type_info->gtype, data, size);
+
+  return deliver (publisher, event, cancellable, error);
+}
+
+static gboolean
+es_zero_copy_publisher_publish_object (EsPublisher   *publisher,
+                                       GObject       *object,
+                                       GCancellable  *cancellable,
+                                       GError       **error)
+{
+  g_autoptr(EsEvent) event = es_event_new_object (object);
+
+  return deliver (publisher, event, cancellable, error);
+}
+
+static void
+es_zero_copy_publisher_class_init (EsZeroCopyPublisherClass *klass)
+{
+  EsPublisherClass *publisher_class = ES_PUBLISHER_CLASS (klass);
+
+  publisher_class->publish = es_zero_copy_publisher_publish;
+  publisher_class->publish_data = es_zero_copy_publisher_publish_data;
+  publisher_class->publish_object = es_zero_copy_publisher_publish_object;
+}
+
+static void
+es_zero_copy_publisher_init (EsZeroCopyPublisher *self)
+{
+}
+
+static EsSubList *
+collect_targets (EsPublisher *publisher)
+{
+  return _es_zero_copy_event_system_collect (ES_ZERO_COPY_EVENT_SYSTEM (es_publisher_get_system (publisher)),
+                                             es_publisher_get_event_type (publisher));
+}
+
+EsPublisher *
+_es_zero_copy_publisher_new (EsEventSystem         *system,
+                             GType                  event_type,
+                             atomic_uint_least64_t *sequence)
+{
+  EsZeroCopyPublisher *self = g_object_new (ES_TYPE_ZERO_COPY_PUBLISHER, NULL);
+
+  _es_publisher_setup (ES_PUBLISHER (self), system, event_type, collect_targets);
+  self->shared = _es_publisher_get_shared (ES_PUBLISHER (self));
+  self->sequence = sequence;
+  return ES_PUBLISHER (self);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__EVENTSYS_INSIDE__) && !defined(EVENTSYS_COMPILATION)
+# error "Only <eventsys/eventsys.h> can be included directly."
+#endif
+
+#include "es-publisher.h"
+
+G_BEGIN_DECLS
+
+#define ES_TYPE_ZERO_COPY_PUBLISHER (es_zero_copy_publisher_get_type ())
+
+ES_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (EsZeroCopyPublisher, es_zero_copy_publisher, ES, ZERO_COPY_PUBLISHER, EsPublisher)
+
+G_END_DECLS

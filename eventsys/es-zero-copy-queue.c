@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "es-zero-copy-queue-private.h"
+
+_Static_assert (offsetof (EsZcLane, tail) - offsetof (EsZcLane, head) >= ES_CACHELINE,
+                "producer and consumer indexes must not share a cache line");
+
+static EsZcCell *
+lane_cells_new (guint64 size)
+{
+  EsZcCell *cells = g_aligned_alloc (size, sizeof (EsZcCell), ES_CACHELINE);
+
+  for (guint64 i = 0; i < size; i++)
+    {
+      atomic_init (&cells[i].seq, i);
+      cells[i].event = NULL;
+    }
+  return cells;
+}
+
+EsZcQueue *
+_es_zc_queue_new (guint64  capacity,
+                  gboolean priority_lanes)
+{
+  EsZcQueue *queue = g_aligned_alloc0 (1, sizeof (EsZcQueue), ES_CACHELINE);
+  guint64 size = es_next_pow2 (MAX (capacity, 2));
+
+  atomic_init (&queue->count, 0);
+  queue->capacity = capacity;
+  queue->mask = size - 1;
+  queue->n_lanes = priority_lanes ? ES_ZC_LANES : 1;
+  for (guint i = 0; i < ES_ZC_LANES; i++)
+    {
+      atomic_init (&queue->lanes[i].head, 0);
+      atomic_init (&queue->lanes[i].tail, 0);
+      atomic_init (&queue->lanes[i].cells, NULL);
+    }
+  /* The lane every event uses without priorities, or the NORMAL lane. */
+  atomic_store (&queue->lanes[priority_lanes ? ES_EVENT_PRIORITY_NORMAL : 0].cells, lane_cells_new (size));
+  return queue;
+}
+
+static EsZcCell *
+lane_cells (EsZcQueue *queue,
+            EsZcLane  *lane)
+{
+  EsZcCell *cells = atomic_load_explicit (&lane->cells, memory_order_acquire);
+  EsZcCell *expected = NULL;
+
+  if (G_LIKELY (cells != NULL))
+    return cells;
+
+  cells = lane_cells_new (queue->mask + 1);
+  if (!atomic_compare_exchange_strong_explicit (&lane->cells, &expected, cells,
+                                                memory_order_acq_rel, memory_order_acquire))
+    {
+      g_aligned_free (cells);
+      cells = expected;
+    }
+  return cells;
+}
+
+void
+_es_zc_queue_push (EsZcQueue *queue,
+                   guint      lane_index,
+                   EsEvent   *event)
+{
+  EsZcLane *lane = &queue->lanes[queue->n_lanes == 1 ? 0 : lane_index];
+  EsZcCell *cells = lane_cells (queue, lane);
+  guint64 pos = atomic_load_explicit (&lane->head, memory_order_relaxed);
+  EsZcCell *cell;
+
+  for (;;)
+    {
+      gint64 dif;
+
+      cell = &cells[pos & queue->mask];
+      dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos;
+      if (dif == 0)
+        {
+          if (atomic_compare_exchange_weak_explicit (&lane->head, &pos, pos + 1,
+                                                     memory_order_relaxed, memory_order_relaxed))
+            break;
+        }
+      else
+        {
+          /* dif < 0 only while a consumer that already released its
+           * reservation finishes with this cell: a few instructions. */
+          if (dif < 0)
+            es_cpu_relax ();
+          pos = atomic_load_explicit (&lane->head, memory_order_relaxed);
+        }
+    }
+
+  cell->event = event;
+  atomic_store_explicit (&cell->seq, pos + 1, memory_order_release);
+}
+
+static EsEvent *
+lane_pop (EsZcQueue *queue,
+          EsZcLane  *lane)
+{
+  EsZcCell *cells = atomic_load_explicit (&lane->cells, memory_order_acquire);
+  guint64 pos;
+  EsZcCell *cell;
+  EsEvent *event;
+
+  if (cells == NULL)
+    return NULL;
+
+  pos = atomic_load_explicit (&lane->tail, memory_order_relaxed);
+  for (;;)
+    {
+      gint64 dif;
+
+      cell = &cells[pos & queue->mask];
+      dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) (pos + 1);
+      if (dif == 0)
+        {
+          if (atomic_compare_exchange_weak_explicit (&lane->tail, &pos, pos + 1,
+                                                     memory_order_relaxed, memory_order_relaxed))
+            break;
+        }
+      else if (dif < 0)
+        return NULL;   /* empty (or the next producer has not finished) */
+      else
+        pos = atomic_load_explicit (&lane->tail, memory_order_relaxed);
+    }
+
+  event = cell->event;
+  cell->event = NULL;
+  /* Release the cell for the producer one lap ahead, then the reservation:
+   * in this order a reserved push always finds its cell free. */
+  atomic_store_explicit (&cell->seq, pos + queue->mask + 1, memory_order_release);
+  _es_zc_queue_unreserve (queue);
+  return event;
+}
+
+EsEvent *
+_es_zc_queue_pop (EsZcQueue *queue)
+{
+  for (gint i = queue->n_lanes - 1; i >= 0; i--)
+    {
+      EsEvent *event = lane_pop (queue, &queue->lanes[i]);
+
+      if (event != NULL)
+        return event;
+    }
+  return NULL;
+}
+
+EsEvent *
+_es_zc_queue_pop_oldest (EsZcQueue *queue)
+{
+  for (guint i = 0; i < queue->n_lanes; i++)
+    {
+      EsEvent *event = lane_pop (queue, &queue->lanes[i]);
+
+      if (event != NULL)
+        return event;
+    }
+  return NULL;
+}
+
+void
+_es_zc_queue_free (EsZcQueue *queue,
+                   void     (*release) (EsEvent *event, gpointer data),
+                   gpointer   data)
+{
+  EsEvent *event;
+
+  while ((event = _es_zc_queue_pop (queue)) != NULL)
+    release (event, data);
+  for (guint i = 0; i < ES_ZC_LANES; i++)
+    {
+      EsZcCell *cells = atomic_load (&queue->lanes[i].cells);
+
+      if (cells != NULL)
+        g_aligned_free (cells);
+    }
+  g_aligned_free (queue);
+}
