@@ -22,6 +22,18 @@ typedef struct {
 EsBufferManager  *_es_buffer_manager_new          (guint64          limit);
 EsBufferCounters *_es_buffer_manager_get_counters (EsBufferManager *self);
 
+/* Lets an implementation that releases lazily (the static rings) settle its
+ * accounts before a read, and report what it holds without charging it
+ * (when there is no limit to enforce). Called from any thread. */
+typedef void (*EsBufferReconcileFunc) (gpointer  data,
+                                       gint64   *extra_bytes,
+                                       gint64   *extra_events);
+void              _es_buffer_manager_set_reconcile (EsBufferManager       *self,
+                                                    EsBufferReconcileFunc  func,
+                                                    gpointer               data);
+/* Settles lazy releases now (a publisher at the limit calls this). */
+void              _es_buffer_manager_reconcile     (EsBufferManager       *self);
+
 /* Charges @bytes unless that would exceed the limit; returns FALSE then
  * (nothing charged). Always succeeds without a limit. */
 static inline gboolean

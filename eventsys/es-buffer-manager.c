@@ -21,8 +21,10 @@
 
 struct _EsBufferManager
 {
-  GObject          parent_instance;
-  EsBufferCounters counters;          /* atomic */
+  GObject               parent_instance;
+  EsBufferCounters      counters;     /* atomic */
+  EsBufferReconcileFunc reconcile;    /* immutable once the system is constructed */
+  gpointer              reconcile_data;
 };
 
 enum {
@@ -150,6 +152,37 @@ _es_buffer_manager_get_counters (EsBufferManager *self)
   return &self->counters;
 }
 
+void
+_es_buffer_manager_set_reconcile (EsBufferManager       *self,
+                                  EsBufferReconcileFunc  func,
+                                  gpointer               data)
+{
+  self->reconcile = func;
+  self->reconcile_data = data;
+}
+
+void
+_es_buffer_manager_reconcile (EsBufferManager *self)
+{
+  gint64 bytes, events;
+
+  if (self->reconcile != NULL)
+    self->reconcile (self->reconcile_data, &bytes, &events);
+}
+
+static void
+read_totals (EsBufferManager *self,
+             gint64          *bytes,
+             gint64          *events)
+{
+  gint64 extra_bytes = 0, extra_events = 0;
+
+  if (self->reconcile != NULL)
+    self->reconcile (self->reconcile_data, &extra_bytes, &extra_events);
+  *bytes = atomic_load_explicit (&self->counters.bytes, memory_order_acquire) + extra_bytes;
+  *events = atomic_load_explicit (&self->counters.events, memory_order_acquire) + extra_events;
+}
+
 /**
  * es_buffer_manager_get_buffered_bytes:
  * @self: an #EsBufferManager
@@ -161,12 +194,12 @@ _es_buffer_manager_get_counters (EsBufferManager *self)
 guint64
 es_buffer_manager_get_buffered_bytes (EsBufferManager *self)
 {
-  gint64 v;
+  gint64 bytes, events;
 
   g_return_val_if_fail (ES_IS_BUFFER_MANAGER (self), 0);
 
-  v = atomic_load_explicit (&self->counters.bytes, memory_order_acquire);
-  return v > 0 ? (guint64) v : 0;
+  read_totals (self, &bytes, &events);
+  return bytes > 0 ? (guint64) bytes : 0;
 }
 
 /**
@@ -180,12 +213,12 @@ es_buffer_manager_get_buffered_bytes (EsBufferManager *self)
 guint64
 es_buffer_manager_get_buffered_events (EsBufferManager *self)
 {
-  gint64 v;
+  gint64 bytes, events;
 
   g_return_val_if_fail (ES_IS_BUFFER_MANAGER (self), 0);
 
-  v = atomic_load_explicit (&self->counters.events, memory_order_acquire);
-  return v > 0 ? (guint64) v : 0;
+  read_totals (self, &bytes, &events);
+  return events > 0 ? (guint64) events : 0;
 }
 
 /**

@@ -37,15 +37,19 @@ typedef struct {
   gpointer     metrics;                    /* EsMetrics *, owned, NULL when off */
 } EsSystemCore;
 
-/* An immutable, refcounted list of subscribers: what a publisher delivers to. */
+typedef struct _EsSubEndpoint EsSubEndpoint;
+
+/* An immutable, refcounted list of subscriber endpoints: what a publisher
+ * delivers to. */
 typedef struct {
-  atomic_int    ref_count;
-  guint         n;
-  EsSubscriber *subs[];
+  atomic_int     ref_count;
+  guint          n;
+  EsSubEndpoint *subs[];
 } EsSubList;
 
-EsSubList     *_es_sub_list_new             (EsSubscriber * const *subs,
-                                             guint                 n);
+/* References each endpoint. */
+EsSubList     *_es_sub_list_new             (EsSubEndpoint * const *subs,
+                                             guint                  n);
 EsSubList     *_es_sub_list_ref             (EsSubList            *list);
 void           _es_sub_list_unref           (EsSubList            *list);
 

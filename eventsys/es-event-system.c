@@ -450,15 +450,15 @@ es_event_system_init (EsEventSystem *self)
 /* Private API */
 
 EsSubList *
-_es_sub_list_new (EsSubscriber * const *subs,
-                  guint                 n)
+_es_sub_list_new (EsSubEndpoint * const *subs,
+                  guint                  n)
 {
-  EsSubList *list = g_malloc (sizeof (EsSubList) + n * sizeof (EsSubscriber *));
+  EsSubList *list = g_malloc (sizeof (EsSubList) + n * sizeof (EsSubEndpoint *));
 
   atomic_init (&list->ref_count, 1);
   list->n = n;
   for (guint i = 0; i < n; i++)
-    list->subs[i] = g_object_ref (subs[i]);
+    list->subs[i] = _es_sub_endpoint_ref (subs[i]);
   return list;
 }
 
@@ -475,7 +475,7 @@ _es_sub_list_unref (EsSubList *list)
   if (list == NULL || atomic_fetch_sub_explicit (&list->ref_count, 1, memory_order_acq_rel) != 1)
     return;
   for (guint i = 0; i < list->n; i++)
-    g_object_unref (list->subs[i]);
+    _es_sub_endpoint_unref (list->subs[i]);
   g_free (list);
 }
 
@@ -1079,8 +1079,8 @@ CONFIG_GETTER (EsBackpressureStrategy, backpressure_strategy, backpressure_strat
  * es_event_system_get_subscriber_count:
  * @self: an #EsEventSystem
  *
- * Returns: how many subscribers are alive (closed ones included until they
- *   are finalized)
+ * Returns: how many subscriptions are live: unsubscribed ones no longer
+ *   count; after shutdown they count until they are finalized
  *
  * Since: 1.0
  */

@@ -274,6 +274,8 @@ _es_publisher_wait_for_room (EsPublisher   *self,
     }
 
   es_cancel_hook_disconnect (&hook);
+  if (!ok)
+    _es_publisher_set_backpressure_state (self, shared, ES_BACKPRESSURE_STATE_NORMAL);
   return ok;
 }
 

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include "es-buffer-manager-private.h"
 #include "es-static-publisher-private.h"
 #include "es-static-subscriber-private.h"
 
@@ -51,13 +52,52 @@ get_ring (EsStaticEventSystem *self,
     {
       guint capacity = _es_event_system_get_core (ES_EVENT_SYSTEM (self))->config.channel_capacity;
 
-      ring = _es_static_ring_new (info, capacity);
+      ring = _es_static_ring_new (info, capacity, _es_event_system_get_core (ES_EVENT_SYSTEM (self))->buffer_manager);
       atomic_store_explicit (&self->rings[info->index], ring, memory_order_release);
       g_debug ("Static ring for %s: %" G_GUINT64_FORMAT " slots of %" G_GSIZE_FORMAT " bytes",
                g_type_name (event_type), ring->capacity, ring->slot_stride);
     }
   pthread_mutex_unlock (&self->lock);
   return ring;
+}
+
+/* The buffer manager's view of the rings: with a limit, release what the
+ * cursors passed; without one, nothing is charged on the hot path, so report
+ * what the rings hold. */
+static void
+reconcile_rings (gpointer  data,
+                 gint64   *extra_bytes,
+                 gint64   *extra_events)
+{
+  EsStaticEventSystem *self = data;
+
+  *extra_bytes = 0;
+  *extra_events = 0;
+  for (guint i = 0; i < ES_EVENT_TYPE_MAX; i++)
+    {
+      EsStaticRing *ring = atomic_load_explicit (&self->rings[i], memory_order_acquire);
+      guint64 held;
+
+      if (ring == NULL)
+        continue;
+      held = _es_static_ring_reclaim (ring);
+      if (ring->buffer->limit == 0)
+        {
+          *extra_bytes += (gint64) (held * ring->slot_stride);
+          *extra_events += (gint64) held;
+        }
+    }
+}
+
+static void
+es_static_event_system_constructed (GObject *object)
+{
+  EsStaticEventSystem *self = ES_STATIC_EVENT_SYSTEM (object);
+
+  G_OBJECT_CLASS (es_static_event_system_parent_class)->constructed (object);
+
+  _es_buffer_manager_set_reconcile (_es_event_system_get_core (ES_EVENT_SYSTEM (self))->buffer_manager,
+                                    reconcile_rings, self);
 }
 
 static gboolean
@@ -132,6 +172,7 @@ es_static_event_system_class_init (EsStaticEventSystemClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   EsEventSystemClass *system_class = ES_EVENT_SYSTEM_CLASS (klass);
 
+  object_class->constructed = es_static_event_system_constructed;
   object_class->finalize = es_static_event_system_finalize;
 
   system_class->supports_type = es_static_event_system_supports_type;

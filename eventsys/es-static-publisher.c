@@ -97,7 +97,7 @@ collect_targets (EsPublisher *publisher)
   EsSubList *list;
 
   pthread_mutex_lock (&ring->lock);
-  list = _es_sub_list_new ((EsSubscriber * const *) ring->subs->pdata, ring->subs->len);
+  list = _es_sub_list_new ((EsSubEndpoint * const *) ring->subs->pdata, ring->subs->len);
   pthread_mutex_unlock (&ring->lock);
   return list;
 }

@@ -58,14 +58,21 @@ struct _EsStaticRing
   GType             event_type;
   guint32           type_index;
   guint8           *slots;                           /* owned, cache-line aligned */
+  EsBufferManager  *buffer_manager;                  /* the system's, unowned */
+  EsBufferCounters *buffer;                          /* its counters */
+  atomic_uint_least64_t released;                    /* charges released below this sequence */
   EsWaitQueue       data_wq;                         /* receivers sleep here */
   EsWaitQueue       space_wq;                        /* BLOCKed publishers sleep here */
   pthread_mutex_t   lock;                            /* protects subs */
-  GPtrArray        *subs;                            /* EsStaticSubscriber *, unowned; live ones */
+  GPtrArray        *subs;                            /* EsStaticEndpoint *, unowned; open ones */
 };
 
 EsStaticRing *_es_static_ring_new  (const EsEventTypeInfo *info,
-                                    guint                  channel_capacity);
+                                    guint                  channel_capacity,
+                                    EsBufferManager       *buffer_manager);
+/* Releases the buffer charges of the slots every open cursor has passed
+ * (with a global limit), and returns how many events are still held. */
+guint64       _es_static_ring_reclaim (EsStaticRing       *ring);
 void          _es_static_ring_free (EsStaticRing          *ring);
 
 static inline EsRingSlotHeader *

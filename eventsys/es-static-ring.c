@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "es-event-private.h"
+#include "es-buffer-manager-private.h"
 #include "es-static-publisher-private.h"
 #include "es-static-ring-private.h"
 #include "es-static-subscriber-private.h"
@@ -17,9 +18,14 @@ _Static_assert (offsetof (EsStaticRing, capacity) - offsetof (EsStaticRing, gate
 
 EsStaticRing *
 _es_static_ring_new (const EsEventTypeInfo *info,
-                     guint                  channel_capacity)
+                     guint                  channel_capacity,
+                     EsBufferManager       *buffer_manager)
 {
   EsStaticRing *ring = g_aligned_alloc0 (1, sizeof (EsStaticRing), ES_CACHELINE);
+
+  ring->buffer_manager = buffer_manager;
+  ring->buffer = _es_buffer_manager_get_counters (buffer_manager);
+  atomic_init (&ring->released, 0);
 
   atomic_init (&ring->claim, 0);
   atomic_init (&ring->gate, 0);
@@ -64,6 +70,34 @@ _es_static_ring_free (EsStaticRing *ring)
   g_aligned_free (ring);
 }
 
+guint64
+_es_static_ring_reclaim (EsStaticRing *ring)
+{
+  guint64 claim, gate, released;
+
+  pthread_mutex_lock (&ring->lock);
+  claim = atomic_load_explicit (&ring->claim, memory_order_acquire);
+  gate = claim;
+  for (guint i = 0; i < ring->subs->len; i++)
+    {
+      EsStaticEndpoint *ep = g_ptr_array_index (ring->subs, i);
+      guint64 cursor = _es_static_endpoint_cursor (ep);
+
+      gate = MIN (gate, cursor);
+    }
+  released = atomic_load_explicit (&ring->released, memory_order_relaxed);
+  if (ring->buffer->limit != 0 && gate > released)
+    {
+      /* Only here, under the ring lock, does `released` move. */
+      atomic_store_explicit (&ring->released, gate, memory_order_relaxed);
+      _es_buffer_counters_release (ring->buffer, (gint64) ((gate - released) * ring->slot_stride),
+                                   (gint64) (gate - released));
+    }
+  pthread_mutex_unlock (&ring->lock);
+
+  return claim - gate;
+}
+
 /* Recomputes the lower bound of the live cursors. The generation brackets
  * the read like a seqlock, so a subscriber joining meanwhile is never missed
  * (it starts at the claim value, which is >= any sequence we can gate on). */
@@ -72,7 +106,7 @@ compute_gate (EsStaticRing      *ring,
               EsPublisher       *publisher,
               EsPublisherShared *shared,
               guint64           *slowest_out,
-              EsStaticSubscriber **slowest_sub)
+              EsSubscriber     **slowest_sub)
 {
   for (;;)
     {
@@ -80,7 +114,7 @@ compute_gate (EsStaticRing      *ring,
       gboolean owned;
       EsSubList *list;
       guint64 gate = atomic_load_explicit (&ring->claim, memory_order_acquire);
-      EsStaticSubscriber *slowest = NULL;
+      EsStaticEndpoint *slowest = NULL;
 
       if (gen & 1)
         {
@@ -91,13 +125,12 @@ compute_gate (EsStaticRing      *ring,
       list = _es_publisher_acquire_targets (shared, publisher, &owned);
       for (guint i = 0; i < list->n; i++)
         {
-          EsStaticSubscriber *sub = (EsStaticSubscriber *) list->subs[i];
+          EsStaticEndpoint *sub = (EsStaticEndpoint *) list->subs[i];
           guint64 cursor;
 
-          if (_es_subscriber_shared_is_closed (sub->shared) &&
-              atomic_load_explicit (&sub->end_seq, memory_order_acquire) != G_MAXUINT64)
+          if (atomic_load_explicit (&sub->end_seq, memory_order_acquire) != G_MAXUINT64)
             continue;  /* unsubscribed: no longer gates anything */
-          cursor = _es_static_subscriber_cursor (sub);
+          cursor = _es_static_endpoint_cursor (sub);
           if (cursor < gate)
             {
               gate = cursor;
@@ -105,7 +138,7 @@ compute_gate (EsStaticRing      *ring,
             }
         }
       if (slowest_sub != NULL)
-        *slowest_sub = slowest ? g_object_ref (slowest) : NULL;
+        *slowest_sub = slowest ? _es_sub_endpoint_dup_owner (&slowest->base) : NULL;
       _es_publisher_release_targets (shared, list, owned);
 
       atomic_thread_fence (memory_order_seq_cst);
@@ -136,7 +169,7 @@ evict_laggards (EsStaticRing      *ring,
   EsSubList *list = _es_publisher_acquire_targets (shared, publisher, &owned);
 
   for (guint i = 0; i < list->n; i++)
-    _es_static_subscriber_evict ((EsStaticSubscriber *) list->subs[i], target);
+    _es_static_endpoint_evict ((EsStaticEndpoint *) list->subs[i], target);
   _es_publisher_release_targets (shared, list, owned);
 }
 
@@ -202,6 +235,109 @@ write_slot (EsStaticRing  *ring,
   atomic_store_explicit (&slot->published, seq + 1, memory_order_release);
 }
 
+typedef struct {
+  EsStaticRing *ring;
+} BufferCheck;
+
+static gboolean
+buffer_has_room (gpointer data)
+{
+  EsStaticRing *ring = ((BufferCheck *) data)->ring;
+
+  _es_buffer_manager_reconcile (ring->buffer_manager);
+  return (guint64) (atomic_load_explicit (&ring->buffer->bytes, memory_order_acquire) + ring->slot_stride)
+         <= ring->buffer->limit;
+}
+
+/* With a global limit, a slot is charged before it is claimed. */
+static gboolean
+charge_buffer (EsStaticRing  *ring,
+               EsPublisher   *publisher,
+               EsEvent       *event,
+               gint64        *deadline,
+               gboolean      *dropped,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
+  const EsConfig *config = &shared->core->config;
+
+  if ((guint64) ring->slot_stride > ring->buffer->limit)
+    {
+      g_set_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
+                   "A %s slot (%" G_GSIZE_FORMAT " bytes) is larger than global-buffer-size",
+                   g_type_name (ring->event_type), ring->slot_stride);
+      return FALSE;
+    }
+
+  while (!_es_buffer_counters_try_charge (ring->buffer, (gint64) ring->slot_stride))
+    {
+      EsBackpressureAction action;
+
+      /* Consumers release lazily: settle first, then decide. */
+      _es_buffer_manager_reconcile (ring->buffer_manager);
+      if (_es_buffer_counters_try_charge (ring->buffer, (gint64) ring->slot_stride))
+        break;
+
+      switch (config->backpressure_strategy)
+        {
+        case ES_BACKPRESSURE_DROP_OLDEST:
+          action = ES_BACKPRESSURE_ACTION_DROP_OLDEST;
+          break;
+        case ES_BACKPRESSURE_DROP_NEWEST:
+          action = ES_BACKPRESSURE_ACTION_DROP_NEWEST;
+          break;
+        case ES_BACKPRESSURE_CUSTOM:
+          action = _es_publisher_ask_custom (publisher, NULL, event);
+          break;
+        case ES_BACKPRESSURE_BLOCK:
+        default:
+          action = ES_BACKPRESSURE_ACTION_BLOCK;
+          break;
+        }
+
+      switch (action)
+        {
+        case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
+          {
+            guint64 held = _es_static_ring_reclaim (ring);
+
+            _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+            if (held > 0)
+              {
+                /* Move the slowest cursors past this ring's oldest event. */
+                guint64 oldest = atomic_load_explicit (&ring->claim, memory_order_acquire) - held;
+
+                evict_laggards (ring, publisher, shared, oldest + 1);
+                *dropped = TRUE;
+                _es_static_ring_reclaim (ring);
+              }
+            else
+              sched_yield ();   /* the buffer is held by other types' rings */
+            break;
+          }
+        case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
+          _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+          g_set_error_literal (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
+                               "The global buffer is full: event rejected");
+          return FALSE;
+        case ES_BACKPRESSURE_ACTION_RETRY:
+          sched_yield ();
+          break;
+        case ES_BACKPRESSURE_ACTION_BLOCK:
+        default:
+          {
+            BufferCheck check = { ring };
+
+            if (!_es_publisher_wait_for_room (publisher, &ring->buffer->space, buffer_has_room, &check,
+                                              deadline, cancellable, error))
+              return FALSE;
+          }
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 _es_static_ring_publish (EsStaticRing  *ring,
                          EsPublisher   *publisher,
@@ -213,13 +349,22 @@ _es_static_ring_publish (EsStaticRing  *ring,
   EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
   const EsConfig *config = &shared->core->config;
   gint64 deadline = -2;
+  gboolean dropped = FALSE;
+  gboolean charged = FALSE;
   guint64 seq;
+
+  if (ring->buffer->limit != 0)
+    {
+      if (!charge_buffer (ring, publisher, event, &deadline, &dropped, cancellable, error))
+        return FALSE;
+      charged = TRUE;
+    }
 
   for (;;)
     {
       guint64 wrap;
       EsBackpressureAction action;
-      EsStaticSubscriber *slowest = NULL;
+      EsSubscriber *slowest = NULL;
 
       seq = atomic_load_explicit (&ring->claim, memory_order_relaxed);
       wrap = seq - ring->capacity;   /* the sequence this slot held last */
@@ -239,7 +384,7 @@ _es_static_ring_publish (EsStaticRing  *ring,
               action = ES_BACKPRESSURE_ACTION_DROP_NEWEST;
               break;
             case ES_BACKPRESSURE_CUSTOM:
-              action = _es_publisher_ask_custom (publisher, (EsSubscriber *) slowest, event);
+              action = _es_publisher_ask_custom (publisher, slowest, event);
               break;
             case ES_BACKPRESSURE_BLOCK:
             default:
@@ -253,13 +398,14 @@ _es_static_ring_publish (EsStaticRing  *ring,
             case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
               _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
               evict_laggards (ring, publisher, shared, wrap + 1);
+              dropped = TRUE;
               continue;
             case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
               _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
               g_set_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
                            "A %s subscriber is %" G_GUINT64_FORMAT " events behind: event rejected",
                            g_type_name (ring->event_type), ring->capacity);
-              return FALSE;
+              goto failed;
             case ES_BACKPRESSURE_ACTION_RETRY:
               sched_yield ();
               continue;
@@ -270,14 +416,20 @@ _es_static_ring_publish (EsStaticRing  *ring,
 
                 if (!_es_publisher_wait_for_room (publisher, &ring->space_wq, ring_has_room, &check,
                                                   &deadline, cancellable, error))
-                  return FALSE;
+                  goto failed;
                 continue;
               }
             }
         }
 
+      /* Room after all: the gate computation may have named a subscriber. */
+      g_clear_object (&slowest);
+
       if (G_UNLIKELY (!_es_system_core_is_running (shared->core)))
-        return _es_system_core_check_publish (shared->core, error);
+        {
+          _es_system_core_check_publish (shared->core, error);
+          goto failed;
+        }
 
       if (atomic_compare_exchange_weak_explicit (&ring->claim, &seq, seq + 1,
                                                  memory_order_acq_rel, memory_order_relaxed))
@@ -294,6 +446,13 @@ _es_static_ring_publish (EsStaticRing  *ring,
   else
     write_slot (ring, seq, data, NULL);
   es_wait_queue_notify (&ring->data_wq);
-  _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
+  /* DROPPING stays until a publish goes through without dropping. */
+  if (!dropped)
+    _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
   return TRUE;
+
+failed:
+  if (charged)
+    _es_buffer_counters_release (ring->buffer, (gint64) ring->slot_stride, 1);
+  return FALSE;
 }

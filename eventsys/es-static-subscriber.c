@@ -21,11 +21,11 @@
 
 G_DEFINE_FINAL_TYPE (EsStaticSubscriber, es_static_subscriber, ES_TYPE_SUBSCRIBER)
 
-_Static_assert (offsetof (EsStaticSubscriber, cursor) - offsetof (EsStaticSubscriber, end_seq) >= ES_CACHELINE,
+_Static_assert (offsetof (EsStaticEndpoint, cursor) - offsetof (EsStaticEndpoint, end_seq) >= ES_CACHELINE,
                 "the cursor must not share a cache line with producer-read fields");
 
 static inline guint64
-published_end (EsStaticSubscriber *self)
+published_end (EsStaticEndpoint *self)
 {
   guint64 end = atomic_load_explicit (&self->end_seq, memory_order_acquire);
   guint64 claim = atomic_load_explicit (&self->ring->claim, memory_order_acquire);
@@ -36,7 +36,7 @@ published_end (EsStaticSubscriber *self)
 /* Takes up to @max published slots starting at the cursor; copies them into
  * @data (plain payloads) or @events (envelopes). */
 static guint
-take (EsStaticSubscriber  *self,
+take (EsStaticEndpoint    *self,
       guint8              *data,
       gsize                element_size,
       EsEvent            **events,
@@ -93,6 +93,8 @@ take (EsStaticSubscriber  *self,
 
       /* Release: producers that acquire the cursor may reuse these slots. */
       atomic_store_explicit (&self->cursor, cursor + n, memory_order_release);
+      if (ring->buffer->limit != 0)
+        es_wait_queue_notify (&ring->buffer->space);
       return n;
     }
 }
@@ -102,7 +104,7 @@ es_static_subscriber_try_receive_events (EsSubscriber  *subscriber,
                                          EsEvent      **events,
                                          guint          max_events)
 {
-  return take (ES_STATIC_SUBSCRIBER (subscriber), NULL, 0, events, max_events, NULL);
+  return take (((EsStaticSubscriber *) subscriber)->ep, NULL, 0, events, max_events, NULL);
 }
 
 static guint
@@ -112,15 +114,15 @@ es_static_subscriber_try_receive_data (EsSubscriber *subscriber,
                                        guint         max_elements,
                                        gint64       *timestamps)
 {
-  return take ((EsStaticSubscriber *) subscriber, data, element_size, NULL, max_elements, timestamps);
+  return take (((EsStaticSubscriber *) subscriber)->ep, data, element_size, NULL, max_elements, timestamps);
 }
 
 static gsize
 es_static_subscriber_get_queue_depth (EsSubscriber *subscriber)
 {
-  EsStaticSubscriber *self = (EsStaticSubscriber *) subscriber;
+  EsStaticEndpoint *self = ((EsStaticSubscriber *) subscriber)->ep;
   guint64 end = published_end (self);
-  guint64 cursor = _es_static_subscriber_cursor (self);
+  guint64 cursor = _es_static_endpoint_cursor (self);
 
   return end > cursor ? end - cursor : 0;
 }
@@ -128,14 +130,14 @@ es_static_subscriber_get_queue_depth (EsSubscriber *subscriber)
 static guint64
 es_static_subscriber_get_published_count (EsSubscriber *subscriber)
 {
-  EsStaticSubscriber *self = (EsStaticSubscriber *) subscriber;
+  EsStaticEndpoint *self = ((EsStaticSubscriber *) subscriber)->ep;
 
   return published_end (self) - self->start_seq;
 }
 
 void
-_es_static_subscriber_evict (EsStaticSubscriber *self,
-                             guint64             target)
+_es_static_endpoint_evict (EsStaticEndpoint *self,
+                           guint64           target)
 {
   guint spins = 0;
 
@@ -157,7 +159,7 @@ _es_static_subscriber_evict (EsStaticSubscriber *self,
       if (atomic_compare_exchange_weak_explicit (&self->cursor, &cursor, target,
                                                  memory_order_acq_rel, memory_order_relaxed))
         {
-          atomic_fetch_add_explicit (&self->shared->dropped, target - cursor, memory_order_relaxed);
+          atomic_fetch_add_explicit (&self->base.dropped, target - cursor, memory_order_relaxed);
           return;
         }
     }
@@ -166,7 +168,7 @@ _es_static_subscriber_evict (EsStaticSubscriber *self,
 static void
 es_static_subscriber_close (EsSubscriber *subscriber)
 {
-  EsStaticSubscriber *self = (EsStaticSubscriber *) subscriber;
+  EsStaticEndpoint *self = ((EsStaticSubscriber *) subscriber)->ep;
   EsStaticRing *ring = self->ring;
   EsEventSystem *system = es_subscriber_get_system (subscriber);
   guint64 end;
@@ -180,7 +182,7 @@ es_static_subscriber_close (EsSubscriber *subscriber)
   pthread_mutex_unlock (&ring->lock);
 
   /* Discard what is still queued, counted as dropped. */
-  _es_static_subscriber_evict (self, end);
+  _es_static_endpoint_evict (self, end);
 }
 
 static void
@@ -198,8 +200,6 @@ es_static_subscriber_class_init (EsStaticSubscriberClass *klass)
 static void
 es_static_subscriber_init (EsStaticSubscriber *self)
 {
-  atomic_init (&self->cursor, 0);
-  atomic_init (&self->end_seq, G_MAXUINT64);
 }
 
 EsSubscriber *
@@ -207,12 +207,17 @@ _es_static_subscriber_new (EsEventSystem *system,
                            GType          event_type,
                            EsStaticRing  *ring)
 {
-  EsStaticSubscriber *self = g_object_new (ES_TYPE_STATIC_SUBSCRIBER, NULL);
+  EsStaticSubscriber *subscriber = g_object_new (ES_TYPE_STATIC_SUBSCRIBER, NULL);
+  EsStaticEndpoint *self = _es_sub_endpoint_alloc (sizeof (EsStaticEndpoint), NULL);
   guint64 start;
 
-  _es_subscriber_setup (ES_SUBSCRIBER (self), system, event_type, &ring->data_wq, &ring->space_wq);
-  self->shared = _es_subscriber_get_shared (ES_SUBSCRIBER (self));
   self->ring = ring;
+  self->base.data_wq = &ring->data_wq;
+  self->base.space_wq = &ring->space_wq;
+  atomic_init (&self->cursor, 0);
+  atomic_init (&self->end_seq, G_MAXUINT64);
+  subscriber->ep = self;
+  _es_subscriber_setup (ES_SUBSCRIBER (subscriber), system, event_type, &self->base);
 
   /* Join inside a subscription change, so that no producer gates on a list
    * without us once we have a cursor (see compute_gate()). */
@@ -225,5 +230,5 @@ _es_static_subscriber_new (EsEventSystem *system,
   _es_event_system_end_change (system);
   pthread_mutex_unlock (&ring->lock);
 
-  return ES_SUBSCRIBER (self);
+  return ES_SUBSCRIBER (subscriber);
 }

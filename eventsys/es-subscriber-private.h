@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "eventsys.h"
@@ -10,46 +11,70 @@
 
 G_BEGIN_DECLS
 
-/* The base-class state implementations touch on their hot paths. Producer-
- * written and consumer-written counters live on separate cache lines. */
-typedef struct {
-  EsSystemCore          *core;
-  const EsEventTypeInfo *type_info;
-  EsWaitQueue           *data_wq;       /* where receivers sleep; set by the implementation */
-  EsWaitQueue           *space_wq;      /* notified after consuming; set by the implementation */
+/*
+ * EsSubEndpoint: what publishers deliver to. Each implementation allocates
+ * one per subscriber, with its own fields after this header; it is refcounted
+ * apart from the #EsSubscriber GObject, so that publishers' cached target
+ * lists never keep a subscriber object alive: dropping the last user
+ * reference unsubscribes, and a stale list only ever touches a closed
+ * endpoint. Producer-written and consumer-written counters live on separate
+ * cache lines.
+ */
+typedef struct _EsSubEndpoint EsSubEndpoint;
+
+struct _EsSubEndpoint
+{
+  atomic_int              ref_count;
+  void                  (*finalize) (EsSubEndpoint *self);  /* implementation's cleanup */
+  EsSystemCore           *core;
+  const EsEventTypeInfo  *type_info;
+  EsWaitQueue            *data_wq;       /* where receivers sleep */
+  EsWaitQueue            *space_wq;      /* notified after consuming */
+  pthread_mutex_t         owner_lock;    /* protects owner */
+  EsSubscriber           *owner;         /* unowned; cleared when the subscriber is disposed */
 
   ES_CACHELINE_PAD (_pad0);
-  atomic_int             closed;
-  atomic_uint_least64_t  dropped;       /* written by evicting producers and by close */
+  atomic_int              closed;
+  atomic_int              discarded;     /* unsubscribed: nothing queued is delivered any more */
+  atomic_uint_least64_t   dropped;       /* written by evicting producers and by close */
 
   ES_CACHELINE_PAD (_pad1);
-  atomic_uint_least64_t  received;      /* consumer side */
-  atomic_uint_least64_t  filtered;
-  atomic_uint_least64_t  lag_seen;      /* dropped value last reported by ::lagged */
+  atomic_uint_least64_t   received;      /* consumer side */
+  atomic_uint_least64_t   filtered;
+  atomic_uint_least64_t   lag_seen;      /* dropped value last reported by ::lagged */
   ES_CACHELINE_PAD (_pad2);
-} EsSubscriberShared;
+};
 
-EsSubscriberShared *_es_subscriber_get_shared (EsSubscriber        *self);
-/* Called by implementations in their constructor/init. */
-void                _es_subscriber_setup      (EsSubscriber        *self,
-                                               EsEventSystem       *system,
-                                               GType                event_type,
-                                               EsWaitQueue         *data_wq,
-                                               EsWaitQueue         *space_wq);
-void                _es_subscriber_set_filter (EsSubscriber        *self,
-                                               EsEventFilterFunc    filter,
-                                               gpointer             user_data,
-                                               GDestroyNotify       destroy);
+/* Allocates @size bytes (>= sizeof (EsSubEndpoint)), cache-line aligned and
+ * zeroed, with one reference. */
+gpointer        _es_sub_endpoint_alloc     (gsize          size,
+                                            void         (*finalize) (EsSubEndpoint *self));
+EsSubEndpoint  *_es_sub_endpoint_ref       (EsSubEndpoint *self);
+void            _es_sub_endpoint_unref     (EsSubEndpoint *self);
+/* The subscriber object, referenced, or NULL once it is gone. */
+EsSubscriber   *_es_sub_endpoint_dup_owner (EsSubEndpoint *self);
+
+static inline gboolean
+_es_sub_endpoint_is_closed (EsSubEndpoint *self)
+{
+  return atomic_load_explicit (&self->closed, memory_order_acquire) != 0;
+}
+
+EsSubEndpoint  *_es_subscriber_get_endpoint (EsSubscriber       *self);
+/* Called by implementations right after g_object_new(); takes over the
+ * endpoint's reference. The endpoint's wait queues must be set. */
+void            _es_subscriber_setup        (EsSubscriber       *self,
+                                             EsEventSystem      *system,
+                                             GType               event_type,
+                                             EsSubEndpoint      *endpoint);
+void            _es_subscriber_set_filter   (EsSubscriber       *self,
+                                             EsEventFilterFunc   filter,
+                                             gpointer            user_data,
+                                             GDestroyNotify      destroy);
 /* Marks the subscriber closed and wakes its receivers and sources. With
  * @discard the implementation's close() drops what is queued (unsubscribe);
  * without, receivers drain first (shutdown). */
-void                _es_subscriber_mark_closed (EsSubscriber       *self,
-                                                gboolean            discard);
-
-static inline gboolean
-_es_subscriber_shared_is_closed (EsSubscriberShared *shared)
-{
-  return atomic_load_explicit (&shared->closed, memory_order_acquire) != 0;
-}
+void            _es_subscriber_mark_closed  (EsSubscriber       *self,
+                                             gboolean            discard);
 
 G_END_DECLS

@@ -59,7 +59,7 @@
 
 typedef struct
 {
-  EsSubscriberShared  shared;        /* hot state, see es-subscriber-private.h */
+  EsSubEndpoint      *ep;            /* owned; hot state, see es-subscriber-private.h */
   EsEventSystem      *system;        /* owned */
   GType               event_type;
   guint64             id;
@@ -112,6 +112,12 @@ es_subscriber_dispose (GObject *object)
       _es_subscriber_mark_closed (self, TRUE);
       _es_event_system_remove_subscriber (priv->system, self);
     }
+  if (priv->ep != NULL)
+    {
+      pthread_mutex_lock (&priv->ep->owner_lock);
+      priv->ep->owner = NULL;
+      pthread_mutex_unlock (&priv->ep->owner_lock);
+    }
 
   G_OBJECT_CLASS (es_subscriber_parent_class)->dispose (object);
 }
@@ -124,6 +130,9 @@ es_subscriber_finalize (GObject *object)
 
   if (priv->filter_destroy != NULL)
     priv->filter_destroy (priv->filter_data);
+  /* Publishers may still hold the endpoint in a cached target list; it is
+   * closed and they skip it. */
+  g_clear_pointer (&priv->ep, _es_sub_endpoint_unref);
   g_clear_object (&priv->system);
   g_clear_pointer (&priv->name, g_free);
   pthread_mutex_destroy (&priv->lock);
@@ -270,11 +279,6 @@ es_subscriber_init (EsSubscriber *self)
 {
   EsSubscriberPrivate *priv = PRIV (self);
 
-  atomic_init (&priv->shared.closed, 0);
-  atomic_init (&priv->shared.dropped, 0);
-  atomic_init (&priv->shared.received, 0);
-  atomic_init (&priv->shared.filtered, 0);
-  atomic_init (&priv->shared.lag_seen, 0);
   atomic_init (&priv->close_called, 0);
   pthread_mutex_init (&priv->lock, NULL);
   priv->id = atomic_fetch_add (&next_id, 1);
@@ -282,27 +286,67 @@ es_subscriber_init (EsSubscriber *self)
 
 /* Private API */
 
-EsSubscriberShared *
-_es_subscriber_get_shared (EsSubscriber *self)
+gpointer
+_es_sub_endpoint_alloc (gsize   size,
+                        void  (*finalize) (EsSubEndpoint *self))
 {
-  return &PRIV (self)->shared;
+  EsSubEndpoint *ep = g_aligned_alloc0 (1, size, ES_CACHELINE);
+
+  atomic_init (&ep->ref_count, 1);
+  ep->finalize = finalize;
+  pthread_mutex_init (&ep->owner_lock, NULL);
+  return ep;
+}
+
+EsSubEndpoint *
+_es_sub_endpoint_ref (EsSubEndpoint *self)
+{
+  atomic_fetch_add_explicit (&self->ref_count, 1, memory_order_relaxed);
+  return self;
+}
+
+void
+_es_sub_endpoint_unref (EsSubEndpoint *self)
+{
+  if (atomic_fetch_sub_explicit (&self->ref_count, 1, memory_order_acq_rel) != 1)
+    return;
+  if (self->finalize != NULL)
+    self->finalize (self);
+  pthread_mutex_destroy (&self->owner_lock);
+  g_aligned_free (self);
+}
+
+EsSubscriber *
+_es_sub_endpoint_dup_owner (EsSubEndpoint *self)
+{
+  EsSubscriber *owner;
+
+  pthread_mutex_lock (&self->owner_lock);
+  owner = self->owner ? g_object_ref (self->owner) : NULL;
+  pthread_mutex_unlock (&self->owner_lock);
+  return owner;
+}
+
+EsSubEndpoint *
+_es_subscriber_get_endpoint (EsSubscriber *self)
+{
+  return PRIV (self)->ep;
 }
 
 void
 _es_subscriber_setup (EsSubscriber  *self,
                       EsEventSystem *system,
                       GType          event_type,
-                      EsWaitQueue   *data_wq,
-                      EsWaitQueue   *space_wq)
+                      EsSubEndpoint *endpoint)
 {
   EsSubscriberPrivate *priv = PRIV (self);
 
   priv->system = g_object_ref (system);
   priv->event_type = event_type;
-  priv->shared.core = _es_event_system_get_core (system);
-  priv->shared.type_info = _es_event_type_lookup (event_type);
-  priv->shared.data_wq = data_wq;
-  priv->shared.space_wq = space_wq;
+  priv->ep = endpoint;
+  endpoint->core = _es_event_system_get_core (system);
+  endpoint->type_info = _es_event_type_lookup (event_type);
+  endpoint->owner = self;
   priv->name = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, g_type_name (event_type), priv->id);
 }
 
@@ -325,14 +369,20 @@ _es_subscriber_mark_closed (EsSubscriber *self,
 {
   EsSubscriberPrivate *priv = PRIV (self);
 
-  atomic_store_explicit (&priv->shared.closed, 1, memory_order_seq_cst);
+  if (discard)
+    atomic_store_explicit (&priv->ep->discarded, 1, memory_order_seq_cst);
+  atomic_store_explicit (&priv->ep->closed, 1, memory_order_seq_cst);
   if (discard && atomic_exchange (&priv->close_called, 1) == 0)
-    ES_SUBSCRIBER_GET_CLASS (self)->close (self);
+    {
+      ES_SUBSCRIBER_GET_CLASS (self)->close (self);
+      /* An unsubscribed subscriber no longer counts as one of the system's. */
+      _es_event_system_remove_subscriber (priv->system, self);
+    }
 
-  if (priv->shared.data_wq != NULL)
-    es_wait_queue_wake_all (priv->shared.data_wq);
-  if (priv->shared.space_wq != NULL)
-    es_wait_queue_wake_all (priv->shared.space_wq);
+  if (priv->ep->data_wq != NULL)
+    es_wait_queue_wake_all (priv->ep->data_wq);
+  if (priv->ep->space_wq != NULL)
+    es_wait_queue_wake_all (priv->ep->space_wq);
 }
 
 /* Receiving */
@@ -341,13 +391,13 @@ static void
 check_lag (EsSubscriber        *self,
            EsSubscriberPrivate *priv)
 {
-  guint64 dropped = atomic_load_explicit (&priv->shared.dropped, memory_order_relaxed);
+  guint64 dropped = atomic_load_explicit (&priv->ep->dropped, memory_order_relaxed);
   guint64 seen;
 
-  if (G_LIKELY (dropped == atomic_load_explicit (&priv->shared.lag_seen, memory_order_relaxed)))
+  if (G_LIKELY (dropped == atomic_load_explicit (&priv->ep->lag_seen, memory_order_relaxed)))
     return;
 
-  seen = atomic_exchange_explicit (&priv->shared.lag_seen, dropped, memory_order_relaxed);
+  seen = atomic_exchange_explicit (&priv->ep->lag_seen, dropped, memory_order_relaxed);
   if (dropped > seen && g_signal_has_handler_pending (self, signals[SIGNAL_LAGGED], 0, TRUE))
     g_signal_emit (self, signals[SIGNAL_LAGGED], 0, (guint64) (dropped - seen));
 }
@@ -368,7 +418,11 @@ pull_events (EsSubscriber        *self,
       guint kept = n;
 
       if (n == 0)
-        return 0;
+        {
+          /* Never leave a filtered-out (freed) event behind for the caller. */
+          events[0] = NULL;
+          return 0;
+        }
 
       if (priv->filter != NULL)
         {
@@ -381,13 +435,13 @@ pull_events (EsSubscriber        *self,
                 es_event_unref (events[i]);
             }
           if (n != kept)
-            atomic_fetch_add_explicit (&priv->shared.filtered, n - kept, memory_order_relaxed);
+            atomic_fetch_add_explicit (&priv->ep->filtered, n - kept, memory_order_relaxed);
         }
 
       if (kept > 0)
-        atomic_fetch_add_explicit (&priv->shared.received, kept, memory_order_relaxed);
-      if (priv->shared.space_wq != NULL)
-        es_wait_queue_notify (priv->shared.space_wq);
+        atomic_fetch_add_explicit (&priv->ep->received, kept, memory_order_relaxed);
+      if (priv->ep->space_wq != NULL)
+        es_wait_queue_notify (priv->ep->space_wq);
       check_lag (self, priv);
 
       if (kept > 0)
@@ -430,9 +484,9 @@ pull_data (EsSubscriber        *self,
   n = klass->try_receive_data (self, data, element_size, max, NULL);
   if (n > 0)
     {
-      atomic_fetch_add_explicit (&priv->shared.received, n, memory_order_relaxed);
-      if (priv->shared.space_wq != NULL)
-        es_wait_queue_notify (priv->shared.space_wq);
+      atomic_fetch_add_explicit (&priv->ep->received, n, memory_order_relaxed);
+      if (priv->ep->space_wq != NULL)
+        es_wait_queue_notify (priv->ep->space_wq);
       check_lag (self, priv);
     }
   return n;
@@ -465,7 +519,7 @@ pull_wait (EsSubscriber        *self,
            GError             **error)
 {
   EsSubscriberPrivate *priv = PRIV (self);
-  EsWaitQueue *wq = priv->shared.data_wq;
+  EsWaitQueue *wq = priv->ep->data_wq;
   EsCancelHook hook = { 0, NULL };
   guint spins = 0;
   guint n = 0;
@@ -478,7 +532,7 @@ pull_wait (EsSubscriber        *self,
       if (n > 0)
         break;
 
-      if (_es_subscriber_shared_is_closed (&priv->shared))
+      if (_es_sub_endpoint_is_closed (priv->ep))
         {
           /* Closed: whatever was queued before the close is still ours. */
           n = pull (self, priv, req);
@@ -514,7 +568,7 @@ pull_wait (EsSubscriber        *self,
           es_wait_queue_cancel (wq);
           break;
         }
-      if (_es_subscriber_shared_is_closed (&priv->shared) || g_cancellable_is_cancelled (cancellable))
+      if (_es_sub_endpoint_is_closed (priv->ep) || g_cancellable_is_cancelled (cancellable))
         {
           es_wait_queue_cancel (wq);
           continue;
@@ -537,7 +591,7 @@ check_data_size (EsSubscriber  *self,
                  gsize          size,
                  GError       **error)
 {
-  const EsEventTypeInfo *info = PRIV (self)->shared.type_info;
+  const EsEventTypeInfo *info = PRIV (self)->ep->type_info;
 
   if (info->kind != ES_EVENT_KIND_PLAIN || info->size == 0)
     {
@@ -638,7 +692,7 @@ es_subscriber_try_receive (EsSubscriber  *self,
   if (pull_events (self, priv, &event, 1) > 0)
     return event;
 
-  if (_es_subscriber_shared_is_closed (&priv->shared) &&
+  if (_es_sub_endpoint_is_closed (priv->ep) &&
       pull_events (self, priv, &event, 1) == 0)
     {
       g_set_error_literal (error, ES_ERROR, ES_ERROR_CLOSED, "The subscriber is closed and drained");
@@ -754,7 +808,7 @@ es_subscriber_receive_batch (EsSubscriber  *self,
   n = pull_wait (self, &req, timeout == 0 ? 0 : es_deadline_from_timeout (timeout), cancellable, error);
   if (n == 0)
     {
-      g_ptr_array_set_size (result, 0);
+      g_ptr_array_set_free_func (result, NULL);
       g_ptr_array_unref (result);
       return NULL;
     }
@@ -779,7 +833,7 @@ subscriber_source_ready (gpointer data)
   EsSubscriber *self = data;
 
   return es_subscriber_get_queue_depth (self) > 0 ||
-         _es_subscriber_shared_is_closed (&PRIV (self)->shared);
+         _es_sub_endpoint_is_closed (PRIV (self)->ep);
 }
 
 static gboolean
@@ -820,7 +874,7 @@ subscriber_source_dispatch (GSource     *source,
 
       if (pull_events (self, priv, &event, 1) > 0)
         complete_async (ss->task, event, NULL);
-      else if (_es_subscriber_shared_is_closed (&priv->shared))
+      else if (_es_sub_endpoint_is_closed (priv->ep))
         complete_async (ss->task, NULL,
                         g_error_new_literal (ES_ERROR, ES_ERROR_CLOSED, "The subscriber is closed and drained"));
       else
@@ -854,7 +908,7 @@ subscriber_source_dispatch (GSource     *source,
         return G_SOURCE_REMOVE;
     }
 
-  if (_es_subscriber_shared_is_closed (&priv->shared) && es_subscriber_get_queue_depth (self) == 0)
+  if (_es_sub_endpoint_is_closed (priv->ep) && es_subscriber_get_queue_depth (self) == 0)
     return G_SOURCE_REMOVE;
   return G_SOURCE_CONTINUE;
 }
@@ -884,11 +938,11 @@ subscriber_source_new (EsSubscriber *self)
   EsSubscriberSource *ss;
   char *name;
 
-  source = es_wait_source_new (priv->shared.data_wq, subscriber_source_ready, self,
+  source = es_wait_source_new (priv->ep->data_wq, subscriber_source_ready, self,
                                sizeof (EsSubscriberSource), &subscriber_source_funcs);
   ss = (EsSubscriberSource *) source;
   ss->subscriber = g_object_ref (self);
-  ss->batch_size = priv->shared.core->config.batch_size;
+  ss->batch_size = priv->ep->core->config.batch_size;
   name = g_strdup_printf ("[eventsys] subscriber %s", es_subscriber_get_name (self));
   g_source_set_name (source, name);
   g_free (name);
@@ -1111,7 +1165,7 @@ es_subscriber_receive_async (EsSubscriber        *self,
       complete_async (task, event, NULL);
       return;
     }
-  if (_es_subscriber_shared_is_closed (&priv->shared) && pull_events (self, priv, &event, 1) == 0)
+  if (_es_sub_endpoint_is_closed (priv->ep) && pull_events (self, priv, &event, 1) == 0)
     {
       complete_async (task, NULL,
                       g_error_new_literal (ES_ERROR, ES_ERROR_CLOSED, "The subscriber is closed and drained"));
@@ -1193,7 +1247,7 @@ es_subscriber_is_closed (EsSubscriber *self)
 {
   g_return_val_if_fail (ES_IS_SUBSCRIBER (self), TRUE);
 
-  return _es_subscriber_shared_is_closed (&PRIV (self)->shared);
+  return _es_sub_endpoint_is_closed (PRIV (self)->ep);
 }
 
 /**
@@ -1326,7 +1380,7 @@ guint64
 es_subscriber_get_received_count (EsSubscriber *self)
 {
   g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
-  return atomic_load_explicit (&PRIV (self)->shared.received, memory_order_relaxed);
+  return atomic_load_explicit (&PRIV (self)->ep->received, memory_order_relaxed);
 }
 
 /**
@@ -1342,7 +1396,7 @@ guint64
 es_subscriber_get_dropped_count (EsSubscriber *self)
 {
   g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
-  return atomic_load_explicit (&PRIV (self)->shared.dropped, memory_order_relaxed);
+  return atomic_load_explicit (&PRIV (self)->ep->dropped, memory_order_relaxed);
 }
 
 /**
@@ -1357,7 +1411,7 @@ guint64
 es_subscriber_get_filtered_count (EsSubscriber *self)
 {
   g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
-  return atomic_load_explicit (&PRIV (self)->shared.filtered, memory_order_relaxed);
+  return atomic_load_explicit (&PRIV (self)->ep->filtered, memory_order_relaxed);
 }
 
 /**

@@ -33,20 +33,21 @@
 
 typedef struct {
   pthread_mutex_t lock;
-  GHashTable     *subs_by_type;     /* GType → GPtrArray of EsZeroCopySubscriber *, unowned */
+  GHashTable     *subs_by_type;     /* GType → GPtrArray of EsZcEndpoint *, unowned (removed on close) */
 } EsZcShard;
 
+/* A handler subscription. Owned by its endpoint (freed with it), so a
+ * publisher holding the endpoint in a stale target list can always read it. */
 struct _EsZcHandler
 {
-  atomic_int              ref_count;
-  EsZeroCopyEventSystem  *system;      /* unowned: the subscriber keeps it alive */
-  EsSubscriber           *subscriber;  /* owned */
+  EsZeroCopyEventSystem  *system;      /* unowned; each dispatch task holds a reference */
   EsEventHandler          func;
   gpointer                data;
   GDestroyNotify          destroy;
   guint                   id;
   atomic_int              scheduled;   /* 1 while queued on or running in the pool */
   atomic_int              removed;
+  atomic_int              data_destroyed;
 };
 
 struct _EsZeroCopyEventSystem
@@ -54,11 +55,11 @@ struct _EsZeroCopyEventSystem
   EsEventSystem    parent_instance;
   EsZcShard       *shards;             /* owned, n_shards */
   guint            n_shards;
-  pthread_mutex_t  lock;               /* protects sequences' creation, handlers, pool */
+  pthread_mutex_t  lock;               /* protects sequences' creation, handlers, pool creation */
   _Atomic (atomic_uint_least64_t *) sequences[ES_EVENT_TYPE_MAX];  /* owned, per type */
-  GHashTable      *handlers;           /* id → EsZcHandler *, owned */
+  GHashTable      *handlers;           /* id → EsSubscriber *, owned */
   guint            next_handler_id;
-  GThreadPool     *pool;               /* owned */
+  _Atomic (GThreadPool *) pool;        /* owned */
   atomic_uint      active;
   atomic_uint      peak;
 };
@@ -76,7 +77,7 @@ EsSubList *
 _es_zero_copy_event_system_collect (EsZeroCopyEventSystem *self,
                                     GType                  event_type)
 {
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) _es_sub_endpoint_unref);
 
   /* The type and its ancestors: a subscription to a parent type receives
    * its subclasses' events. Only registered types can have subscribers. */
@@ -94,18 +95,18 @@ _es_zero_copy_event_system_collect (EsZeroCopyEventSystem *self,
       /* Referenced under the lock: subscribers leave the shards in
        * dispose, before their last reference goes. */
       for (guint i = 0; subs != NULL && i < subs->len; i++)
-        g_ptr_array_add (found, g_object_ref (g_ptr_array_index (subs, i)));
+        g_ptr_array_add (found, _es_sub_endpoint_ref (g_ptr_array_index (subs, i)));
       pthread_mutex_unlock (&shard->lock);
     }
 
-  return _es_sub_list_new ((EsSubscriber * const *) found->pdata, found->len);
+  return _es_sub_list_new ((EsSubEndpoint * const *) found->pdata, found->len);
 }
 
 void
 _es_zero_copy_event_system_unregister (EsZeroCopyEventSystem *self,
-                                       EsZeroCopySubscriber  *subscriber)
+                                       EsZcEndpoint          *subscriber)
 {
-  GType type = es_subscriber_get_event_type (ES_SUBSCRIBER (subscriber));
+  GType type = subscriber->event_type;
   EsZcShard *shard = shard_for (self, _es_event_type_find (type));
   GPtrArray *subs;
 
@@ -158,16 +159,22 @@ es_zero_copy_event_system_create_publisher (EsEventSystem  *system,
                                       get_sequence (self, _es_event_type_lookup (event_type)));
 }
 
-static EsSubscriber *
-es_zero_copy_event_system_subscribe (EsEventSystem  *system,
-                                     GType           event_type,
-                                     GError        **error)
+static gboolean
+_es_zero_copy_event_system_register (EsZeroCopyEventSystem  *self,
+                                     EsSubscriber           *subscriber,
+                                     GError                **error)
 {
-  EsZeroCopyEventSystem *self = ES_ZERO_COPY_EVENT_SYSTEM (system);
+  EsEventSystem *system = ES_EVENT_SYSTEM (self);
+  GType event_type = es_subscriber_get_event_type (subscriber);
   const EsEventTypeInfo *info = _es_event_type_lookup (event_type);
-  EsSubscriber *subscriber = _es_zero_copy_subscriber_new (system, event_type);
   EsZcShard *shard = shard_for (self, info);
   GPtrArray *subs;
+
+  if (es_event_system_get_state (system) == ES_EVENT_SYSTEM_STATE_STOPPED)
+    {
+      g_set_error_literal (error, ES_ERROR, ES_ERROR_SHUT_DOWN, "The event system has been shut down");
+      return FALSE;
+    }
 
   pthread_mutex_lock (&shard->lock);
   _es_event_system_begin_change (system);
@@ -177,40 +184,57 @@ es_zero_copy_event_system_subscribe (EsEventSystem  *system,
       subs = g_ptr_array_new ();
       g_hash_table_insert (shard->subs_by_type, GSIZE_TO_POINTER (event_type), subs);
     }
-  g_ptr_array_add (subs, subscriber);
+  g_ptr_array_add (subs, ((EsZeroCopySubscriber *) subscriber)->ep);
   _es_event_system_end_change (system);
   pthread_mutex_unlock (&shard->lock);
 
+  return TRUE;
+}
+
+static EsSubscriber *
+es_zero_copy_event_system_subscribe (EsEventSystem  *system,
+                                     GType           event_type,
+                                     GError        **error)
+{
+  EsSubscriber *subscriber = _es_zero_copy_subscriber_new (system, event_type);
+
+  if (!_es_zero_copy_event_system_register (ES_ZERO_COPY_EVENT_SYSTEM (system), subscriber, error))
+    g_clear_object (&subscriber);
   return subscriber;
 }
 
+static gboolean _es_zero_copy_event_system_register (EsZeroCopyEventSystem  *self,
+                                                     EsSubscriber           *subscriber,
+                                                     GError                **error);
+
 /* Handler subscriptions */
 
-static EsZcHandler *
-handler_ref (EsZcHandler *handler)
+/* Frees the user data once nothing can run the handler any more: at
+ * removal when it is idle, else when its running dispatch ends. */
+static void
+handler_destroy_data (EsZcHandler *handler)
 {
-  atomic_fetch_add_explicit (&handler->ref_count, 1, memory_order_relaxed);
-  return handler;
+  if (atomic_exchange (&handler->data_destroyed, 1) == 0 && handler->destroy != NULL)
+    handler->destroy (handler->data);
 }
 
-static void
-handler_unref (EsZcHandler *handler)
+void
+_es_zero_copy_handler_free (EsZcHandler *handler)
 {
-  if (atomic_fetch_sub_explicit (&handler->ref_count, 1, memory_order_acq_rel) != 1)
-    return;
-  if (handler->destroy != NULL)
-    handler->destroy (handler->data);
-  g_object_unref (handler->subscriber);
+  handler_destroy_data (handler);
   g_free (handler);
 }
 
+/* One run of a handler on the pool. The task owns a reference on the
+ * endpoint and on the system. */
 static void
 handler_dispatch (gpointer data,
                   gpointer user_data)
 {
-  EsZcHandler *handler = data;
+  EsZcEndpoint *ep = data;
+  EsZcHandler *handler = ep->handler;
   EsZeroCopyEventSystem *self = handler->system;
-  guint batch = _es_event_system_get_core (ES_EVENT_SYSTEM (self))->config.batch_size;
+  guint batch = ep->base.core->config.batch_size;
   guint active, peak;
 
   /* Acquire pairs with the kick's exchange: everything the kicker saw,
@@ -230,43 +254,61 @@ handler_dispatch (gpointer data,
 
       while (n < batch && !atomic_load_explicit (&handler->removed, memory_order_acquire))
         {
-          g_autoptr(EsEvent) event = es_subscriber_try_receive (handler->subscriber, NULL);
+          EsEvent *event = _es_zc_queue_pop (ep->queue);
           const EsTraceContext *previous;
 
           if (event == NULL)
             break;
-          /* No lock is held here: a slow or failing handler only delays
-           * itself. */
+          _es_zero_copy_settle_event (event);
+          atomic_fetch_add_explicit (&ep->base.received, 1, memory_order_relaxed);
+          es_wait_queue_notify (&ep->space_wq);
+
+          /* No lock is held here: a slow handler only delays itself. */
           previous = _es_trace_push_current (&event->trace);
           handler->func (event, handler->data);
           _es_trace_pop_current (previous);
+          es_event_unref (event);
           n++;
         }
 
       if (n == batch && !atomic_load (&handler->removed))
         {
-          /* Let other handlers run: requeue, passing our reference on. */
+          /* Let other handlers run: requeue, passing our references on. */
           atomic_fetch_sub_explicit (&self->active, 1, memory_order_relaxed);
-          g_thread_pool_push (self->pool, handler, NULL);
+          g_thread_pool_push (atomic_load (&self->pool), ep, NULL);
           return;
         }
 
+      if (atomic_load (&handler->removed))
+        {
+          /* Removed while we ran: `scheduled` stays set, nothing runs again. */
+          handler_destroy_data (handler);
+          break;
+        }
       atomic_store_explicit (&handler->scheduled, 0, memory_order_seq_cst);
-      if (atomic_load (&handler->removed) ||
-          es_subscriber_get_queue_depth (handler->subscriber) == 0 ||
+      if (_es_zc_queue_depth (ep->queue) == 0 ||
           atomic_exchange_explicit (&handler->scheduled, 1, memory_order_acq_rel) != 0)
         break;
     }
 
   atomic_fetch_sub_explicit (&self->active, 1, memory_order_relaxed);
-  handler_unref (handler);
+  _es_sub_endpoint_unref (&ep->base);
+  /* May finalize the system: its pool is freed without waiting for us. */
+  g_object_unref (self);
 }
 
 void
-_es_zero_copy_handler_kick (EsZcHandler *handler)
+_es_zero_copy_handler_kick (EsZcEndpoint *ep)
 {
+  EsZcHandler *handler = ep->handler;
+
+  if (atomic_load_explicit (&handler->removed, memory_order_relaxed))
+    return;
   if (atomic_exchange_explicit (&handler->scheduled, 1, memory_order_acq_rel) == 0)
-    g_thread_pool_push (handler->system->pool, handler_ref (handler), NULL);
+    {
+      g_object_ref (handler->system);
+      g_thread_pool_push (atomic_load (&handler->system->pool), _es_sub_endpoint_ref (&ep->base), NULL);
+    }
 }
 
 /**
@@ -276,7 +318,8 @@ _es_zero_copy_handler_kick (EsZcHandler *handler)
  * @handler: (scope notified) (closure user_data) (destroy destroy): called
  *   for each event on the dispatch pool
  * @user_data: data for @handler
- * @destroy: (nullable): frees @user_data when the handler is removed
+ * @destroy: (nullable): frees @user_data once the handler is removed and no
+ *   longer referenced
  * @error: return location for a #GError
  *
  * Subscribes @handler to @event_type. Handlers run on a pool of threads, at
@@ -307,57 +350,61 @@ es_zero_copy_event_system_add_handler (EsZeroCopyEventSystem  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
   pthread_mutex_lock (&self->lock);
-  if (self->pool == NULL)
+  if (atomic_load (&self->pool) == NULL)
     {
       guint max = _es_event_system_get_core (system)->config.max_concurrent_dispatches;
 
-      self->pool = g_thread_pool_new (handler_dispatch, NULL, (gint) max, FALSE, NULL);
+      atomic_store (&self->pool, g_thread_pool_new (handler_dispatch, NULL, (gint) max, FALSE, NULL));
     }
+  id = ++self->next_handler_id;
   pthread_mutex_unlock (&self->lock);
 
-  subscriber = es_event_system_subscribe (system, event_type, error);
-  if (subscriber == NULL)
-    {
-      if (destroy != NULL)
-        destroy (user_data);
-      return 0;
-    }
-
   h = g_new0 (EsZcHandler, 1);
-  atomic_init (&h->ref_count, 1);
   h->system = self;
-  h->subscriber = subscriber;
   h->func = handler;
   h->data = user_data;
   h->destroy = destroy;
+  h->id = id;
   atomic_init (&h->scheduled, 0);
   atomic_init (&h->removed, 0);
+  atomic_init (&h->data_destroyed, 0);
 
-  pthread_mutex_lock (&self->lock);
-  id = h->id = ++self->next_handler_id;
-  g_hash_table_insert (self->handlers, GUINT_TO_POINTER (id), h);
-  pthread_mutex_unlock (&self->lock);
-
-  /* Publishers see the handler through the subscriber's immutable field;
-   * the registry lock in the next publish's target refresh orders it. */
-  ((EsZeroCopySubscriber *) subscriber)->handler = h;
-  _es_event_system_begin_change (system);
-  _es_event_system_end_change (system);
+  /* Created and attached before it is registered: no publisher ever sees
+   * the endpoint without its handler. */
+  subscriber = _es_zero_copy_subscriber_new (system, event_type);
+  ((EsZeroCopySubscriber *) subscriber)->ep->handler = h;
   {
     g_autofree char *name = g_strdup_printf ("%s#handler-%u", g_type_name (event_type), id);
 
     es_subscriber_set_name (subscriber, name);
   }
+  if (!_es_zero_copy_event_system_register (self, subscriber, error))
+    {
+      g_object_unref (subscriber);
+      return 0;
+    }
+
+  _es_event_system_add_subscriber (system, subscriber);
+
+  pthread_mutex_lock (&self->lock);
+  g_hash_table_insert (self->handlers, GUINT_TO_POINTER (id), subscriber);
+  pthread_mutex_unlock (&self->lock);
 
   return id;
 }
 
 static void
-remove_handler (EsZcHandler *h)
+remove_handler (EsSubscriber *subscriber)
 {
+  EsZcHandler *h = ((EsZeroCopySubscriber *) subscriber)->ep->handler;
+
   atomic_store (&h->removed, 1);
-  es_subscriber_unsubscribe (h->subscriber);
-  handler_unref (h);
+  /* Idle: claim `scheduled` for good and free the data now; otherwise the
+   * queued or running dispatch does it when it sees `removed`. */
+  if (atomic_exchange (&h->scheduled, 1) == 0)
+    handler_destroy_data (h);
+  es_subscriber_unsubscribe (subscriber);
+  g_object_unref (subscriber);
 }
 
 /**
@@ -365,8 +412,8 @@ remove_handler (EsZcHandler *h)
  * @self: an #EsZeroCopyEventSystem
  * @handler_id: an id from es_zero_copy_event_system_add_handler()
  *
- * Removes a handler subscription. A call already running finishes; no new
- * one starts.
+ * Removes a handler subscription: events still queued for it are dropped; a
+ * call already running finishes, no new one starts.
  *
  * Since: 1.0
  */
@@ -374,22 +421,22 @@ void
 es_zero_copy_event_system_remove_handler (EsZeroCopyEventSystem *self,
                                           guint                  handler_id)
 {
-  EsZcHandler *h;
+  EsSubscriber *subscriber;
 
   g_return_if_fail (ES_IS_ZERO_COPY_EVENT_SYSTEM (self));
 
   pthread_mutex_lock (&self->lock);
-  h = g_hash_table_lookup (self->handlers, GUINT_TO_POINTER (handler_id));
-  if (h != NULL)
+  subscriber = g_hash_table_lookup (self->handlers, GUINT_TO_POINTER (handler_id));
+  if (subscriber != NULL)
     g_hash_table_steal (self->handlers, GUINT_TO_POINTER (handler_id));
   pthread_mutex_unlock (&self->lock);
 
-  if (h == NULL)
+  if (subscriber == NULL)
     {
       g_critical ("No handler with id %u", handler_id);
       return;
     }
-  remove_handler (h);
+  remove_handler (subscriber);
 }
 
 /**
@@ -445,8 +492,7 @@ es_zero_copy_event_system_shutdown (EsEventSystem *system)
   GHashTableIter iter;
   gpointer value;
 
-  /* Handler subscriptions hold the system: drop them so it can go. Their
-   * subscribers were closed by the base class and drain in the pool. */
+  /* Handler subscriptions hold the system: end them so it can go. */
   pthread_mutex_lock (&self->lock);
   handlers = self->handlers;
   self->handlers = g_hash_table_new (NULL, NULL);
@@ -454,12 +500,7 @@ es_zero_copy_event_system_shutdown (EsEventSystem *system)
 
   g_hash_table_iter_init (&iter, handlers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      EsZcHandler *h = value;
-
-      /* Let queued events drain: only drop the registry's reference. */
-      handler_unref (h);
-    }
+    remove_handler (value);
   g_hash_table_unref (handlers);
 }
 
@@ -486,8 +527,9 @@ es_zero_copy_event_system_finalize (GObject *object)
 
   /* Pool tasks hold handlers, which hold subscribers, which hold us: by now
    * the pool is idle. */
-  if (self->pool != NULL)
-    g_thread_pool_free (self->pool, FALSE, TRUE);
+  /* Not waiting: the last dispatch task may be what finalizes us. */
+  if (atomic_load (&self->pool) != NULL)
+    g_thread_pool_free (atomic_load (&self->pool), FALSE, FALSE);
   g_hash_table_unref (self->handlers);
   for (guint i = 0; i < self->n_shards; i++)
     {
@@ -529,6 +571,7 @@ es_zero_copy_event_system_init (EsZeroCopyEventSystem *self)
   for (guint i = 0; i < ES_EVENT_TYPE_MAX; i++)
     atomic_init (&self->sequences[i], NULL);
   self->handlers = g_hash_table_new (NULL, NULL);
+  atomic_init (&self->pool, NULL);
   atomic_init (&self->active, 0);
   atomic_init (&self->peak, 0);
 }

@@ -12,18 +12,24 @@ G_BEGIN_DECLS
 
 typedef struct _EsZcHandler EsZcHandler;
 
-struct _EsZeroCopySubscriber
-{
-  EsSubscriber           parent_instance;
-  EsSubscriberShared    *shared;
+/* A zero-copy subscriber's endpoint: its queue of shared envelopes. */
+typedef struct {
+  EsSubEndpoint          base;
   EsZcQueue             *queue;          /* owned */
   EsWaitQueue            data_wq;        /* receivers sleep here */
   EsWaitQueue            space_wq;       /* BLOCKed publishers sleep here */
-  EsBufferCounters      *buffer;         /* the system's, unowned */
-  EsZcHandler           *handler;        /* set for handler subscriptions; immutable */
+  EsBufferCounters      *buffer;         /* the system's; every holder keeps the system alive */
+  GType                  event_type;
+  EsZcHandler           *handler;        /* owned; set once for handler subscriptions */
   ES_CACHELINE_PAD (_pad0);
   atomic_uint_least64_t  published;      /* written by publishers */
   ES_CACHELINE_PAD (_pad1);
+} EsZcEndpoint;
+
+struct _EsZeroCopySubscriber
+{
+  EsSubscriber  parent_instance;
+  EsZcEndpoint *ep;                      /* the base class owns the reference */
 };
 
 struct _EsZeroCopyPublisher
@@ -35,12 +41,19 @@ struct _EsZeroCopyPublisher
 
 EsSubscriber *_es_zero_copy_subscriber_new      (EsEventSystem        *system,
                                                  GType                 event_type);
-/* Drops the queue's hold on @event: the last holder releases the buffer
- * manager's charge. */
+/* Drops a queue's hold on @event: the last holder releases the buffer
+ * manager's charge; then drops the reference. */
 void          _es_zero_copy_release_event       (EsEvent              *event,
-                                                 gpointer              buffer_counters);
-/* Wakes the handler's dispatch if the subscriber belongs to one. */
-void          _es_zero_copy_handler_kick        (EsZcHandler          *handler);
+                                                 gpointer              unused);
+/* Settles the buffer charge of an event taken from a queue, keeping the
+ * reference. */
+void          _es_zero_copy_settle_event        (EsEvent              *event);
+/* Drops what an unsubscribed endpoint still holds; a publisher calls it
+ * after pushing, so a push racing with the unsubscribe is dropped too. */
+void          _es_zero_copy_drain_if_discarded  (EsZcEndpoint         *ep);
+/* Schedules the handler subscription owning @ep on the dispatch pool. */
+void          _es_zero_copy_handler_kick        (EsZcEndpoint         *ep);
+void          _es_zero_copy_handler_free        (EsZcHandler          *handler);
 
 EsPublisher  *_es_zero_copy_publisher_new       (EsEventSystem        *system,
                                                  GType                 event_type,
@@ -48,6 +61,6 @@ EsPublisher  *_es_zero_copy_publisher_new       (EsEventSystem        *system,
 EsSubList    *_es_zero_copy_event_system_collect (EsZeroCopyEventSystem *self,
                                                   GType                  event_type);
 void          _es_zero_copy_event_system_unregister (EsZeroCopyEventSystem *self,
-                                                     EsZeroCopySubscriber  *subscriber);
+                                                     EsZcEndpoint          *ep);
 
 G_END_DECLS

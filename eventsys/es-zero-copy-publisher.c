@@ -22,16 +22,16 @@
 G_DEFINE_FINAL_TYPE (EsZeroCopyPublisher, es_zero_copy_publisher, ES_TYPE_PUBLISHER)
 
 typedef struct {
-  EsZeroCopySubscriber *sub;
+  EsZcEndpoint *sub;
 } RoomCheck;
 
 static gboolean
 queue_has_room (gpointer data)
 {
-  EsZeroCopySubscriber *sub = ((RoomCheck *) data)->sub;
+  EsZcEndpoint *sub = ((RoomCheck *) data)->sub;
 
   return _es_zc_queue_depth (sub->queue) < (gint64) sub->queue->capacity ||
-         _es_subscriber_shared_is_closed (sub->shared);
+         _es_sub_endpoint_is_closed (&sub->base);
 }
 
 typedef struct {
@@ -49,10 +49,10 @@ buffer_has_room (gpointer data)
 }
 
 static EsBackpressureAction
-decide (EsPublisher  *publisher,
+decide (EsPublisher    *publisher,
         const EsConfig *config,
-        EsSubscriber *subscriber,
-        EsEvent      *event)
+        EsZcEndpoint   *endpoint,
+        EsEvent        *event)
 {
   switch (config->backpressure_strategy)
     {
@@ -61,7 +61,11 @@ decide (EsPublisher  *publisher,
     case ES_BACKPRESSURE_DROP_NEWEST:
       return ES_BACKPRESSURE_ACTION_DROP_NEWEST;
     case ES_BACKPRESSURE_CUSTOM:
-      return _es_publisher_ask_custom (publisher, subscriber, event);
+      {
+        g_autoptr(EsSubscriber) owner = endpoint ? _es_sub_endpoint_dup_owner (&endpoint->base) : NULL;
+
+        return _es_publisher_ask_custom (publisher, owner, event);
+      }
     case ES_BACKPRESSURE_BLOCK:
     default:
       return ES_BACKPRESSURE_ACTION_BLOCK;
@@ -69,14 +73,16 @@ decide (EsPublisher  *publisher,
 }
 
 static gboolean
-evict_one (EsZeroCopySubscriber *sub)
+evict_one (EsZcEndpoint *sub,
+           gboolean     *dropped)
 {
   EsEvent *victim = _es_zc_queue_pop_oldest (sub->queue);
 
   if (victim == NULL)
     return FALSE;
-  atomic_fetch_add_explicit (&sub->shared->dropped, 1, memory_order_relaxed);
-  _es_zero_copy_release_event (victim, sub->buffer);
+  atomic_fetch_add_explicit (&sub->base.dropped, 1, memory_order_relaxed);
+  _es_zero_copy_release_event (victim, NULL);
+  *dropped = TRUE;
   return TRUE;
 }
 
@@ -86,6 +92,7 @@ charge_buffer (EsPublisher  *publisher,
                EsSubList    *targets,
                EsEvent      *event,
                gint64       *deadline,
+               gboolean     *dropped,
                GCancellable *cancellable,
                GError      **error)
 {
@@ -121,7 +128,7 @@ charge_buffer (EsPublisher  *publisher,
 
             _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
             for (guint i = 0; i < targets->n && !evicted; i++)
-              evicted = evict_one ((EsZeroCopySubscriber *) targets->subs[(next_victim + i) % targets->n]);
+              evicted = evict_one ((EsZcEndpoint *) targets->subs[(next_victim + i) % targets->n], dropped);
             next_victim++;
             if (!evicted)
               sched_yield ();   /* what fills the buffer is queued elsewhere */
@@ -165,6 +172,7 @@ deliver (EsPublisher   *publisher,
   gboolean stack_reserved[64];
   gboolean *reserved = targets->n <= G_N_ELEMENTS (stack_reserved) ? stack_reserved : g_new (gboolean, targets->n);
   gint64 deadline = -2;
+  gboolean dropped = FALSE;
   EsEvent *sealed = NULL;
   guint n_reserved = 0;
   gboolean ok = TRUE;
@@ -172,10 +180,10 @@ deliver (EsPublisher   *publisher,
   /* Reserve a place in every target queue first: all or nothing. */
   for (guint i = 0; i < targets->n && ok; i++)
     {
-      EsZeroCopySubscriber *sub = (EsZeroCopySubscriber *) targets->subs[i];
+      EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
       reserved[i] = FALSE;
-      while (!_es_subscriber_shared_is_closed (sub->shared))
+      while (!_es_sub_endpoint_is_closed (&sub->base))
         {
           if (_es_zc_queue_reserve (sub->queue))
             {
@@ -184,17 +192,17 @@ deliver (EsPublisher   *publisher,
               break;
             }
 
-          switch (decide (publisher, config, ES_SUBSCRIBER (sub), event))
+          switch (decide (publisher, config, sub, event))
             {
             case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
               _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
-              evict_one (sub);
+              evict_one (sub, &dropped);
               continue;
             case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
               _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
               g_set_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
-                           "Subscriber %s is full (%" G_GUINT64_FORMAT " events): event rejected",
-                           es_subscriber_get_name (ES_SUBSCRIBER (sub)), sub->queue->capacity);
+                           "A %s subscriber is full (%" G_GUINT64_FORMAT " events): event rejected",
+                           g_type_name (sub->event_type), sub->queue->capacity);
               ok = FALSE;
               break;
             case ES_BACKPRESSURE_ACTION_RETRY:
@@ -220,14 +228,14 @@ deliver (EsPublisher   *publisher,
     {
       sealed = _es_event_seal (event, shared->type_info->index,
                                atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1);
-      ok = charge_buffer (publisher, targets, sealed, &deadline, cancellable, error);
+      ok = charge_buffer (publisher, targets, sealed, &deadline, &dropped, cancellable, error);
     }
 
   if (!ok)
     {
       for (guint i = 0; i < targets->n; i++)
         if (reserved[i])
-          _es_zc_queue_unreserve (((EsZeroCopySubscriber *) targets->subs[i])->queue);
+          _es_zc_queue_unreserve (((EsZcEndpoint *) targets->subs[i])->queue);
       g_clear_pointer (&sealed, es_event_unref);
     }
   else if (sealed != NULL)
@@ -236,18 +244,24 @@ deliver (EsPublisher   *publisher,
       atomic_store_explicit (&sealed->queued_in, (int) n_reserved, memory_order_relaxed);
       for (guint i = 0; i < targets->n; i++)
         {
-          EsZeroCopySubscriber *sub = (EsZeroCopySubscriber *) targets->subs[i];
+          EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
           if (!reserved[i])
             continue;
           _es_zc_queue_push (sub->queue, sealed->priority, es_event_ref (sealed));
           atomic_fetch_add_explicit (&sub->published, 1, memory_order_relaxed);
           es_wait_queue_notify (&sub->data_wq);
+          /* Unsubscribed after we took the list: our event must go too. The
+           * notify's seq_cst fence orders the push before this load. */
+          if (G_UNLIKELY (atomic_load_explicit (&sub->base.discarded, memory_order_relaxed)))
+            _es_zero_copy_drain_if_discarded (sub);
           if (sub->handler != NULL)
-            _es_zero_copy_handler_kick (sub->handler);
+            _es_zero_copy_handler_kick (sub);
         }
       es_event_unref (sealed);
-      _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
+      /* DROPPING stays until a publish goes through without dropping. */
+      if (!dropped)
+        _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
     }
   else
     {

@@ -20,13 +20,38 @@
 G_DEFINE_FINAL_TYPE (EsZeroCopySubscriber, es_zero_copy_subscriber, ES_TYPE_SUBSCRIBER)
 
 void
-_es_zero_copy_release_event (EsEvent  *event,
-                             gpointer  buffer_counters)
+_es_zero_copy_settle_event (EsEvent *event)
 {
   if (atomic_fetch_sub_explicit (&event->queued_in, 1, memory_order_acq_rel) == 1 &&
       event->charged_to != NULL)
     _es_buffer_counters_release (event->charged_to, _es_event_get_charge (event), 1);
+}
+
+void
+_es_zero_copy_release_event (EsEvent  *event,
+                             gpointer  unused)
+{
+  _es_zero_copy_settle_event (event);
   es_event_unref (event);
+}
+
+/* A publisher that took its target list before the unsubscribe may still
+ * push one event after close() drained the queue: drop it as well. */
+void
+_es_zero_copy_drain_if_discarded (EsZcEndpoint *ep)
+{
+  EsEvent *event;
+
+  /* seq_cst pairs with the fence a publisher issues after its push, and
+   * with the store in _es_subscriber_mark_closed(): either side drains. */
+  atomic_thread_fence (memory_order_seq_cst);
+  if (G_LIKELY (!atomic_load_explicit (&ep->base.discarded, memory_order_relaxed)))
+    return;
+  while ((event = _es_zc_queue_pop (ep->queue)) != NULL)
+    {
+      atomic_fetch_add_explicit (&ep->base.dropped, 1, memory_order_relaxed);
+      _es_zero_copy_release_event (event, NULL);
+    }
 }
 
 static guint
@@ -34,20 +59,19 @@ es_zero_copy_subscriber_try_receive_events (EsSubscriber  *subscriber,
                                             EsEvent      **events,
                                             guint          max_events)
 {
-  EsZeroCopySubscriber *self = (EsZeroCopySubscriber *) subscriber;
+  EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
   guint n = 0;
+
+  _es_zero_copy_drain_if_discarded (ep);
 
   while (n < max_events)
     {
-      EsEvent *event = _es_zc_queue_pop (self->queue);
+      EsEvent *event = _es_zc_queue_pop (ep->queue);
 
       if (event == NULL)
         break;
-      /* The queue's reference becomes the caller's; only the buffer
-       * charge is settled here. */
-      if (atomic_fetch_sub_explicit (&event->queued_in, 1, memory_order_acq_rel) == 1 &&
-          event->charged_to != NULL)
-        _es_buffer_counters_release (event->charged_to, _es_event_get_charge (event), 1);
+      /* The queue's reference becomes the caller's. */
+      _es_zero_copy_settle_event (event);
       events[n++] = event;
     }
   return n;
@@ -56,54 +80,44 @@ es_zero_copy_subscriber_try_receive_events (EsSubscriber  *subscriber,
 static gsize
 es_zero_copy_subscriber_get_queue_depth (EsSubscriber *subscriber)
 {
-  return _es_zc_queue_depth (((EsZeroCopySubscriber *) subscriber)->queue);
+  EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
+
+  _es_zero_copy_drain_if_discarded (ep);
+  return _es_zc_queue_depth (ep->queue);
 }
 
 static guint64
 es_zero_copy_subscriber_get_published_count (EsSubscriber *subscriber)
 {
-  return atomic_load_explicit (&((EsZeroCopySubscriber *) subscriber)->published, memory_order_relaxed);
+  return atomic_load_explicit (&((EsZeroCopySubscriber *) subscriber)->ep->published, memory_order_relaxed);
 }
 
 static void
 es_zero_copy_subscriber_close (EsSubscriber *subscriber)
 {
-  EsZeroCopySubscriber *self = (EsZeroCopySubscriber *) subscriber;
+  EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
   EsEventSystem *system = es_subscriber_get_system (subscriber);
-  EsEvent *event;
 
-  _es_zero_copy_event_system_unregister (ES_ZERO_COPY_EVENT_SYSTEM (system), self);
-
-  /* Discard what is queued, counted as dropped. A publisher holding an old
-   * target list may still push after this; the queue is drained again when
-   * the subscriber is finalized. */
-  while ((event = _es_zc_queue_pop (self->queue)) != NULL)
-    {
-      atomic_fetch_add_explicit (&self->shared->dropped, 1, memory_order_relaxed);
-      _es_zero_copy_release_event (event, self->buffer);
-    }
+  _es_zero_copy_event_system_unregister (ES_ZERO_COPY_EVENT_SYSTEM (system), ep);
+  _es_zero_copy_drain_if_discarded (ep);
 }
 
 static void
-es_zero_copy_subscriber_finalize (GObject *object)
+endpoint_finalize (EsSubEndpoint *base)
 {
-  EsZeroCopySubscriber *self = ES_ZERO_COPY_SUBSCRIBER (object);
+  EsZcEndpoint *ep = (EsZcEndpoint *) base;
 
-  if (self->queue != NULL)
-    _es_zc_queue_free (self->queue, _es_zero_copy_release_event, self->buffer);
-  es_wait_queue_clear (&self->data_wq);
-  es_wait_queue_clear (&self->space_wq);
-
-  G_OBJECT_CLASS (es_zero_copy_subscriber_parent_class)->finalize (object);
+  _es_zc_queue_free (ep->queue, _es_zero_copy_release_event, NULL);
+  es_wait_queue_clear (&ep->data_wq);
+  es_wait_queue_clear (&ep->space_wq);
+  if (ep->handler != NULL)
+    _es_zero_copy_handler_free (ep->handler);
 }
 
 static void
 es_zero_copy_subscriber_class_init (EsZeroCopySubscriberClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   EsSubscriberClass *subscriber_class = ES_SUBSCRIBER_CLASS (klass);
-
-  object_class->finalize = es_zero_copy_subscriber_finalize;
 
   subscriber_class->try_receive_events = es_zero_copy_subscriber_try_receive_events;
   subscriber_class->get_queue_depth = es_zero_copy_subscriber_get_queue_depth;
@@ -114,21 +128,25 @@ es_zero_copy_subscriber_class_init (EsZeroCopySubscriberClass *klass)
 static void
 es_zero_copy_subscriber_init (EsZeroCopySubscriber *self)
 {
-  es_wait_queue_init (&self->data_wq);
-  es_wait_queue_init (&self->space_wq);
-  atomic_init (&self->published, 0);
 }
 
 EsSubscriber *
 _es_zero_copy_subscriber_new (EsEventSystem *system,
                               GType          event_type)
 {
-  EsZeroCopySubscriber *self = g_object_new (ES_TYPE_ZERO_COPY_SUBSCRIBER, NULL);
+  EsZeroCopySubscriber *subscriber = g_object_new (ES_TYPE_ZERO_COPY_SUBSCRIBER, NULL);
   EsSystemCore *core = _es_event_system_get_core (system);
+  EsZcEndpoint *ep = _es_sub_endpoint_alloc (sizeof (EsZcEndpoint), endpoint_finalize);
 
-  _es_subscriber_setup (ES_SUBSCRIBER (self), system, event_type, &self->data_wq, &self->space_wq);
-  self->shared = _es_subscriber_get_shared (ES_SUBSCRIBER (self));
-  self->queue = _es_zc_queue_new (core->config.channel_capacity, core->config.enable_priority);
-  self->buffer = _es_buffer_manager_get_counters (core->buffer_manager);
-  return ES_SUBSCRIBER (self);
+  es_wait_queue_init (&ep->data_wq);
+  es_wait_queue_init (&ep->space_wq);
+  atomic_init (&ep->published, 0);
+  ep->base.data_wq = &ep->data_wq;
+  ep->base.space_wq = &ep->space_wq;
+  ep->queue = _es_zc_queue_new (core->config.channel_capacity, core->config.enable_priority);
+  ep->buffer = _es_buffer_manager_get_counters (core->buffer_manager);
+  ep->event_type = event_type;
+  subscriber->ep = ep;
+  _es_subscriber_setup (ES_SUBSCRIBER (subscriber), system, event_type, &ep->base);
+  return ES_SUBSCRIBER (subscriber);
 }
