@@ -187,6 +187,8 @@ read_totals (EsBufferManager *self,
  * es_buffer_manager_get_buffered_bytes:
  * @self: an #EsBufferManager
  *
+ * Gets the bytes buffered across the system now.
+ *
  * Returns: the bytes buffered across the system now
  *
  * Since: 1.0
@@ -205,6 +207,8 @@ es_buffer_manager_get_buffered_bytes (EsBufferManager *self)
 /**
  * es_buffer_manager_get_buffered_events:
  * @self: an #EsBufferManager
+ *
+ * Gets the events buffered across the system now.
  *
  * Returns: the events buffered across the system now
  *
@@ -225,6 +229,8 @@ es_buffer_manager_get_buffered_events (EsBufferManager *self)
  * es_buffer_manager_get_limit_bytes:
  * @self: an #EsBufferManager
  *
+ * Gets #EsEventSystem:global-buffer-size, 0 for unlimited.
+ *
  * Returns: #EsEventSystem:global-buffer-size, 0 for unlimited
  *
  * Since: 1.0
@@ -239,6 +245,8 @@ es_buffer_manager_get_limit_bytes (EsBufferManager *self)
 /**
  * es_buffer_manager_get_utilization:
  * @self: an #EsBufferManager
+ *
+ * Gets buffered bytes over the limit, clamped to 0..1; 0 without a limit.
  *
  * Returns: buffered bytes over the limit, clamped to 0..1; 0 without a limit
  *

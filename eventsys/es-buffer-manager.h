@@ -9,8 +9,24 @@
 
 #include "es-types.h"
 
+/**
+ * SECTION:es-buffer-manager
+ * @title: EsBufferManager
+ * @short_description: System-wide buffer accounting against global-buffer-size
+ * @include: eventsys/eventsys.h
+ *
+ * System-wide buffer accounting against global-buffer-size.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_BUFFER_MANAGER:
+ *
+ * The #GType of #EsBufferManager.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_BUFFER_MANAGER (es_buffer_manager_get_type ())
 
 ES_AVAILABLE_IN_ALL

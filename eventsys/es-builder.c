@@ -390,6 +390,8 @@ SETTER (EsImplementationType, implementation, implementation, PROP_IMPLEMENTATIO
  * @self: an #EsEventSystemBuilder
  * @capacity: events each subscriber may have queued; at least 1
  *
+ * Sets #EsEventSystemBuilder:channel-capacity.
+ *
  * Returns: (transfer none): @self, for chaining
  *
  * Since: 1.0
@@ -400,6 +402,8 @@ SETTER (guint, channel_capacity, config.channel_capacity, PROP_CHANNEL_CAPACITY)
  * es_event_system_builder_set_max_concurrent_dispatches:
  * @self: an #EsEventSystemBuilder
  * @max: handler subscriptions (zero-copy) that may run at once; at least 1
+ *
+ * Sets #EsEventSystemBuilder:max-concurrent-dispatches.
  *
  * Returns: (transfer none): @self, for chaining
  *
@@ -412,6 +416,8 @@ SETTER (guint, max_concurrent_dispatches, config.max_concurrent_dispatches, PROP
  * @self: an #EsEventSystemBuilder
  * @enabled: whether the zero-copy implementation uses priority lanes
  *
+ * Sets #EsEventSystemBuilder:enable-priority.
+ *
  * Returns: (transfer none): @self, for chaining
  *
  * Since: 1.0
@@ -422,6 +428,8 @@ SETTER (gboolean, enable_priority, config.enable_priority, PROP_ENABLE_PRIORITY)
  * es_event_system_builder_set_default_timeout:
  * @self: an #EsEventSystemBuilder
  * @timeout: how long a blocked publish waits, in microseconds; -1 for no bound
+ *
+ * Sets #EsEventSystemBuilder:default-timeout.
  *
  * Returns: (transfer none): @self, for chaining
  *
@@ -434,6 +442,8 @@ SETTER (GTimeSpan, default_timeout, config.default_timeout, PROP_DEFAULT_TIMEOUT
  * @self: an #EsEventSystemBuilder
  * @size: the most events one main-loop dispatch delivers; at least 1
  *
+ * Sets #EsEventSystemBuilder:batch-size.
+ *
  * Returns: (transfer none): @self, for chaining
  *
  * Since: 1.0
@@ -445,6 +455,8 @@ SETTER (guint, batch_size, config.batch_size, PROP_BATCH_SIZE)
  * @self: an #EsEventSystemBuilder
  * @count: shards of the zero-copy subscription registry; at least 1
  *
+ * Sets #EsEventSystemBuilder:shard-count.
+ *
  * Returns: (transfer none): @self, for chaining
  *
  * Since: 1.0
@@ -455,6 +467,8 @@ SETTER (guint, shard_count, config.shard_count, PROP_SHARD_COUNT)
  * es_event_system_builder_set_global_buffer_size:
  * @self: an #EsEventSystemBuilder
  * @size: the most bytes buffered across the system; 0 for unlimited
+ *
+ * Sets #EsEventSystemBuilder:global-buffer-size.
  *
  * Returns: (transfer none): @self, for chaining
  *
@@ -481,6 +495,8 @@ SETTER (EsBackpressureStrategy, backpressure_strategy, config.backpressure_strat
  * @self: an #EsEventSystemBuilder
  * @enabled: whether to collect metrics
  *
+ * Sets #EsEventSystemBuilder:enable-metrics.
+ *
  * Returns: (transfer none): @self, for chaining
  *
  * Since: 1.0
@@ -492,6 +508,8 @@ SETTER (gboolean, enable_metrics, config.enable_metrics, PROP_ENABLE_METRICS)
  * @self: an #EsEventSystemBuilder
  * @interval: how often metrics are reported, in microseconds; positive
  *
+ * Sets #EsEventSystemBuilder:metrics-reporting-interval.
+ *
  * Returns: (transfer none): @self, for chaining
  *
  * Since: 1.0
@@ -502,6 +520,8 @@ SETTER (GTimeSpan, metrics_reporting_interval, config.metrics_reporting_interval
  * es_event_system_builder_set_name:
  * @self: an #EsEventSystemBuilder
  * @name: (nullable): the name es_event_system_lookup() will find the system by
+ *
+ * Sets #EsEventSystemBuilder:name.
  *
  * Returns: (transfer none): @self, for chaining
  *

@@ -9,8 +9,24 @@
 
 #include "es-types.h"
 
+/**
+ * SECTION:es-builder
+ * @title: EsEventSystemBuilder
+ * @short_description: Configures and validates a new event system
+ * @include: eventsys/eventsys.h
+ *
+ * Configures and validates a new event system.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_EVENT_SYSTEM_BUILDER:
+ *
+ * The #GType of #EsEventSystemBuilder.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_EVENT_SYSTEM_BUILDER (es_event_system_builder_get_type ())
 
 ES_AVAILABLE_IN_ALL

@@ -9,6 +9,15 @@
 
 #include "es-version-macros.h"
 
+/**
+ * SECTION:es-error
+ * @title: Errors
+ * @short_description: The ES_ERROR domain and its codes
+ * @include: eventsys/eventsys.h
+ *
+ * The ES_ERROR domain and its codes.
+ */
+
 G_BEGIN_DECLS
 
 /**

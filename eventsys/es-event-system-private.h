@@ -34,7 +34,7 @@ typedef struct {
   atomic_uint  generation;                 /* odd while a subscription changes, see below */
   EsConfig     config;
   EsBufferManager *buffer_manager;         /* owned by the system */
-  gpointer     metrics;                    /* EsMetrics *, owned, NULL when off */
+  EsMetrics   *metrics;                    /* owned, NULL when off */
 } EsSystemCore;
 
 typedef struct _EsSubEndpoint EsSubEndpoint;

@@ -7,6 +7,7 @@
 #include "es-buffer-manager-private.h"
 #include "es-event-system-private.h"
 #include "es-event-type-private.h"
+#include "es-metrics-private.h"
 #include "es-subscriber-private.h"
 
 /**
@@ -182,6 +183,8 @@ es_event_system_constructed (GObject *object)
   G_OBJECT_CLASS (es_event_system_parent_class)->constructed (object);
 
   priv->core.buffer_manager = _es_buffer_manager_new (priv->core.config.global_buffer_size);
+  if (priv->core.config.enable_metrics)
+    priv->core.metrics = _es_metrics_new (self);
   if (priv->core.config.name != NULL)
     named_register (self, priv->core.config.name);
 }
@@ -672,6 +675,8 @@ es_event_system_start (EsEventSystem  *self,
 
   g_clear_pointer (&priv->main_context, g_main_context_unref);
   priv->main_context = g_main_context_ref_thread_default ();
+  if (priv->core.metrics != NULL)
+    _es_metrics_start (priv->core.metrics, priv->main_context);
   g_debug ("Event system %s started (%s)", priv->core.config.name ? priv->core.config.name : "(unnamed)",
            G_OBJECT_TYPE_NAME (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
@@ -718,44 +723,43 @@ es_event_system_shutdown (EsEventSystem  *self,
   if (ES_EVENT_SYSTEM_GET_CLASS (self)->shutdown != NULL)
     ES_EVENT_SYSTEM_GET_CLASS (self)->shutdown (self);
   es_wait_queue_wake_all (&_es_buffer_manager_get_counters (priv->core.buffer_manager)->space);
+  if (priv->core.metrics != NULL)
+    _es_metrics_stop (priv->core.metrics);
 
   g_debug ("Event system %s shut down", priv->core.config.name ? priv->core.config.name : "(unnamed)");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   return TRUE;
 }
 
-static void
-shutdown_drain_thread (GTask        *task,
-                       gpointer      source_object,
-                       gpointer      task_data,
-                       GCancellable *cancellable)
+typedef struct {
+  gint64 deadline;   /* -1: none */
+} DrainData;
+
+/* Polls on the caller's context (no thread: every hand-off stays visible to
+ * ThreadSanitizer) until every subscriber has drained, the default timeout
+ * passes or the task is cancelled: a graceful drain with a bound. */
+static gboolean
+shutdown_drain_poll (gpointer user_data)
 {
-  EsEventSystem *self = source_object;
-  EsEventSystemPrivate *priv = es_event_system_get_instance_private (self);
-  GTimeSpan timeout = priv->core.config.default_timeout;
-  gint64 deadline = es_deadline_from_timeout (timeout);
+  GTask *task = user_data;
+  EsEventSystem *self = g_task_get_source_object (task);
+  DrainData *data = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) subscribers = _es_event_system_dup_subscribers (self);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  gsize queued = 0;
 
-  /* Wait until every subscriber has drained, or the default timeout passes:
-   * a graceful drain with a bound. Shutdown is rare, so polling is fine. */
-  for (;;)
-    {
-      g_autoptr(GPtrArray) subscribers = _es_event_system_dup_subscribers (self);
-      gsize queued = 0;
+  for (guint i = 0; i < subscribers->len; i++)
+    queued += es_subscriber_get_queue_depth (g_ptr_array_index (subscribers, i));
 
-      for (guint i = 0; i < subscribers->len; i++)
-        queued += es_subscriber_get_queue_depth (g_ptr_array_index (subscribers, i));
-      if (queued == 0)
-        break;
-      if (g_cancellable_is_cancelled (cancellable) ||
-          (deadline >= 0 && g_get_monotonic_time () >= deadline))
-        {
-          g_debug ("Shutdown drain stopped with %" G_GSIZE_FORMAT " events still queued", queued);
-          break;
-        }
-      g_usleep (1000);
-    }
+  if (queued > 0 &&
+      !g_cancellable_is_cancelled (cancellable) &&
+      (data->deadline < 0 || g_get_monotonic_time () < data->deadline))
+    return G_SOURCE_CONTINUE;
 
+  if (queued > 0)
+    g_debug ("Shutdown drain stopped with %" G_GSIZE_FORMAT " events still queued", queued);
   g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -783,13 +787,22 @@ es_event_system_shutdown_async (EsEventSystem       *self,
   g_return_if_fail (ES_IS_EVENT_SYSTEM (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
+  GSource *source;
+  DrainData *data;
+
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, es_event_system_shutdown_async);
   g_task_set_name (task, "[eventsys] shutdown");
   g_task_set_check_cancellable (task, FALSE);
+  data = g_new0 (DrainData, 1);
+  data->deadline = es_deadline_from_timeout (es_event_system_get_default_timeout (self));
+  g_task_set_task_data (task, data, g_free);
 
   es_event_system_shutdown (self, NULL);
-  g_task_run_in_thread (task, shutdown_drain_thread);
+
+  source = g_timeout_source_new (1);
+  g_task_attach_source (task, source, shutdown_drain_poll);
+  g_source_unref (source);
 }
 
 /**
@@ -956,6 +969,8 @@ es_event_system_subscribe_filtered (EsEventSystem      *self,
  * es_event_system_get_implementation:
  * @self: an #EsEventSystem
  *
+ * Gets which implementation @self is.
+ *
  * Returns: which implementation @self is
  *
  * Since: 1.0
@@ -971,6 +986,8 @@ es_event_system_get_implementation (EsEventSystem *self)
 /**
  * es_event_system_get_state:
  * @self: an #EsEventSystem
+ *
+ * Gets the lifecycle state.
  *
  * Returns: the lifecycle state
  *
@@ -988,8 +1005,33 @@ es_event_system_get_state (EsEventSystem *self)
 }
 
 /**
+ * es_event_system_get_metrics:
+ * @self: an #EsEventSystem
+ *
+ * The system's metrics, when it was built with
+ * #EsEventSystem:enable-metrics. With metrics off this is %NULL and the hot
+ * paths pay nothing for them.
+ *
+ * Returns: (transfer none) (nullable): the #EsMetrics, or %NULL
+ *
+ * Since: 1.0
+ */
+EsMetrics *
+es_event_system_get_metrics (EsEventSystem *self)
+{
+  EsEventSystemPrivate *priv;
+
+  g_return_val_if_fail (ES_IS_EVENT_SYSTEM (self), NULL);
+
+  priv = es_event_system_get_instance_private (self);
+  return priv->core.metrics;
+}
+
+/**
  * es_event_system_get_name:
  * @self: an #EsEventSystem
+ *
+ * Gets : the system's name.
  *
  * Returns: (nullable): the system's name
  *
@@ -1009,6 +1051,8 @@ es_event_system_get_name (EsEventSystem *self)
 /**
  * es_event_system_get_buffer_manager:
  * @self: an #EsEventSystem
+ *
+ * Gets : the system's #EsBufferManager.
  *
  * Returns: (transfer none): the system's #EsBufferManager
  *
@@ -1039,6 +1083,8 @@ es_event_system_get_buffer_manager (EsEventSystem *self)
  * es_event_system_get_channel_capacity:
  * @self: an #EsEventSystem
  *
+ * Gets #EsEventSystem:channel-capacity.
+ *
  * Returns: #EsEventSystem:channel-capacity
  *
  * Since: 1.0
@@ -1048,6 +1094,8 @@ CONFIG_GETTER (guint, channel_capacity, channel_capacity, 0)
 /**
  * es_event_system_get_batch_size:
  * @self: an #EsEventSystem
+ *
+ * Gets #EsEventSystem:batch-size.
  *
  * Returns: #EsEventSystem:batch-size
  *
@@ -1059,6 +1107,8 @@ CONFIG_GETTER (guint, batch_size, batch_size, 0)
  * es_event_system_get_default_timeout:
  * @self: an #EsEventSystem
  *
+ * Gets #EsEventSystem:default-timeout in microseconds, -1 for none.
+ *
  * Returns: #EsEventSystem:default-timeout in microseconds, -1 for none
  *
  * Since: 1.0
@@ -1069,6 +1119,8 @@ CONFIG_GETTER (GTimeSpan, default_timeout, default_timeout, 0)
  * es_event_system_get_backpressure_strategy:
  * @self: an #EsEventSystem
  *
+ * Gets #EsEventSystem:backpressure-strategy.
+ *
  * Returns: #EsEventSystem:backpressure-strategy
  *
  * Since: 1.0
@@ -1078,6 +1130,9 @@ CONFIG_GETTER (EsBackpressureStrategy, backpressure_strategy, backpressure_strat
 /**
  * es_event_system_get_subscriber_count:
  * @self: an #EsEventSystem
+ *
+ * Gets how many subscriptions are live: unsubscribed ones no longer count;
+ * after shutdown they count until they are finalized.
  *
  * Returns: how many subscriptions are live: unsubscribed ones no longer
  *   count; after shutdown they count until they are finalized

@@ -9,8 +9,24 @@
 
 #include "es-types.h"
 
+/**
+ * SECTION:es-event-system
+ * @title: EsEventSystem
+ * @short_description: The abstract event system: lifecycle, publishers, subscribers
+ * @include: eventsys/eventsys.h
+ *
+ * The abstract event system: lifecycle, publishers, subscribers.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_EVENT_SYSTEM:
+ *
+ * The #GType of #EsEventSystem.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_EVENT_SYSTEM (es_event_system_get_type ())
 
 ES_AVAILABLE_IN_ALL
@@ -99,6 +115,8 @@ ES_AVAILABLE_IN_ALL
 const char            *es_event_system_get_name                  (EsEventSystem        *self);
 ES_AVAILABLE_IN_ALL
 EsBufferManager       *es_event_system_get_buffer_manager        (EsEventSystem        *self);
+ES_AVAILABLE_IN_ALL
+EsMetrics             *es_event_system_get_metrics               (EsEventSystem        *self);
 ES_AVAILABLE_IN_ALL
 guint                  es_event_system_get_channel_capacity      (EsEventSystem        *self);
 ES_AVAILABLE_IN_ALL

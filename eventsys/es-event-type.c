@@ -200,6 +200,8 @@ es_event_type_register_plain_named (const char *name,
  * es_event_type_is_plain:
  * @event_type: a #GType
  *
+ * Checks whether @event_type is registered as a plain-data event type.
+ *
  * Returns: whether @event_type is registered as a plain-data event type
  *
  * Since: 1.0
@@ -215,6 +217,9 @@ es_event_type_is_plain (GType event_type)
 /**
  * es_event_type_get_size:
  * @event_type: a #GType
+ *
+ * Gets the payload size of a plain-data event type, or 0 for other types and
+ * for variable-size plain types.
  *
  * Returns: the payload size of a plain-data event type, or 0 for other types
  *   and for variable-size plain types

@@ -9,6 +9,15 @@
 
 #include "es-version-macros.h"
 
+/**
+ * SECTION:es-event-type
+ * @title: Event types
+ * @short_description: Registering plain-data structs as event types
+ * @include: eventsys/eventsys.h
+ *
+ * Registering plain-data structs as event types.
+ */
+
 G_BEGIN_DECLS
 
 /**

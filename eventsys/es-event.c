@@ -260,6 +260,8 @@ es_event_unref (EsEvent *event)
  * es_event_get_event_type:
  * @event: an #EsEvent
  *
+ * Gets the event type (for object payloads, the object's own type).
+ *
  * Returns: the event type (for object payloads, the object's own type)
  *
  * Since: 1.0
@@ -295,6 +297,9 @@ es_event_get_sequence (const EsEvent *event)
  * es_event_get_timestamp:
  * @event: an #EsEvent
  *
+ * Gets the publish time in g_get_monotonic_time() microseconds, 0 before the
+ * event is published.
+ *
  * Returns: the publish time in g_get_monotonic_time() microseconds, 0 before
  *   the event is published
  *
@@ -310,6 +315,8 @@ es_event_get_timestamp (const EsEvent *event)
 /**
  * es_event_get_priority:
  * @event: an #EsEvent
+ *
+ * Gets the event priority.
  *
  * Returns: the event priority
  *
@@ -345,6 +352,8 @@ es_event_set_priority (EsEvent         *event,
 /**
  * es_event_is_sealed:
  * @event: an #EsEvent
+ *
+ * Checks whether @event has been published and is therefore immutable.
  *
  * Returns: whether @event has been published and is therefore immutable
  *
@@ -405,6 +414,8 @@ es_event_get_data (const EsEvent *event,
  * es_event_get_object:
  * @event: an #EsEvent
  *
+ * Gets : the object payload, or %NULL if the event does not carry one.
+ *
  * Returns: (transfer none) (type GObject.Object) (nullable): the object
  *   payload, or %NULL if the event does not carry one
  *
@@ -421,6 +432,9 @@ es_event_get_object (const EsEvent *event)
  * es_event_get_bytes:
  * @event: an #EsEvent
  *
+ * Gets : the #GBytes payload given to es_event_new_bytes(), or %NULL for
+ * other payloads.
+ *
  * Returns: (transfer none) (nullable): the #GBytes payload given to
  *   es_event_new_bytes(), or %NULL for other payloads
  *
@@ -436,6 +450,8 @@ es_event_get_bytes (const EsEvent *event)
 /**
  * es_event_get_variant:
  * @event: an #EsEvent
+ *
+ * Gets : the #GVariant payload, or %NULL.
  *
  * Returns: (transfer none) (nullable): the #GVariant payload, or %NULL
  *
@@ -474,6 +490,8 @@ es_event_dup_traceparent (const EsEvent *event)
 /**
  * es_event_dup_trace_id:
  * @event: a published #EsEvent
+ *
+ * Gets : the 32 hex digit trace-id, or %NULL before the event is published.
  *
  * Returns: (transfer full) (nullable): the 32 hex digit trace-id, or %NULL
  *   before the event is published

@@ -9,8 +9,24 @@
 
 #include "es-types.h"
 
+/**
+ * SECTION:es-event
+ * @title: EsEvent
+ * @short_description: The sealed, refcounted envelope subscribers receive
+ * @include: eventsys/eventsys.h
+ *
+ * The sealed, refcounted envelope subscribers receive.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_EVENT:
+ *
+ * The #GType of #EsEvent.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_EVENT (es_event_get_type ())
 
 ES_AVAILABLE_IN_ALL

@@ -35,8 +35,8 @@
  * ]|
  *
  * Outputs are written after each #EsMetrics::metrics-reported emission, in
- * the same main context. Files are replaced atomically. Pushes run on a
- * worker thread and never block that context; a failed output emits
+ * the same main context. Files are replaced atomically. Pushes are
+ * asynchronous in that context and never block it; a failed output emits
  * #EsMetricsReporter::output-error (and logs a warning when nobody is
  * connected), so errors are never swallowed. es_metrics_reporter_report_now()
  * writes every output synchronously and returns the first error.
@@ -858,44 +858,61 @@ _es_metrics_push_url (const char *gateway_url,
   return g_string_free (url, FALSE);
 }
 
+/* A PUT of @text (transfer full) to @url, or NULL with @error set when
+ * @url is not an http(s) URL. */
+static SoupMessage *
+push_message_new (const char  *gateway_url,
+                  const char  *url,
+                  char        *text,
+                  GError     **error)
+{
+  g_autofree char *owned_text = text;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GBytes) body = NULL;
+  SoupMessage *msg;
+
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, error);
+  if (uri == NULL)
+    {
+      g_prefix_error (error, "Invalid Pushgateway URL “%s”: ", gateway_url);
+      return NULL;
+    }
+  if (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Invalid Pushgateway URL “%s”: not http or https", gateway_url);
+      return NULL;
+    }
+
+  msg = soup_message_new_from_uri ("PUT", uri);
+  body = g_bytes_new_take (g_steal_pointer (&owned_text), strlen (text));
+  soup_message_set_request_body_from_bytes (msg, ES_METRICS_PROMETHEUS_CONTENT_TYPE, body);
+  return msg;
+}
+
 static gboolean
 push_text (const char    *gateway_url,
            const char    *job,
            const char    *instance,
-           const char    *text,
+           char          *text,      /* transfer full */
            GCancellable  *cancellable,
            GError       **error)
 {
   g_autofree char *url = _es_metrics_push_url (gateway_url, job, instance);
   g_autoptr(SoupSession) session = NULL;
   g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
   g_autoptr(GBytes) response = NULL;
-  g_autoptr(GUri) uri = NULL;
   guint status;
 
-  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, error);
-  if (uri == NULL)
-    {
-      g_prefix_error (error, "Invalid Pushgateway URL “%s”: ", gateway_url);
-      return FALSE;
-    }
-  if (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Invalid Pushgateway URL “%s”: not http or https", gateway_url);
-      return FALSE;
-    }
+  msg = push_message_new (gateway_url, url, text, error);
+  if (msg == NULL)
+    return FALSE;
 
-  /* A session per push: pushes are rare (once per interval), and this
-   * keeps the function usable from any thread with libsoup's rules. */
+  /* A session per push: pushes are rare (once per interval), and a
+   * session of our own may be used from whatever thread calls this. */
   session = soup_session_new_with_options ("timeout", 30,
                                            "user-agent", "eventsys/" PACKAGE_VERSION " ",
                                            NULL);
-  msg = soup_message_new_from_uri ("PUT", uri);
-  body = g_bytes_new (text, strlen (text));
-  soup_message_set_request_body_from_bytes (msg, ES_METRICS_PROMETHEUS_CONTENT_TYPE, body);
-
   response = soup_session_send_and_read (session, msg, cancellable, error);
   if (response == NULL)
     {
@@ -953,48 +970,54 @@ es_metrics_snapshot_push (EsMetricsSnapshot     *snapshot,
                           GCancellable          *cancellable,
                           GError               **error)
 {
-  g_autofree char *text = NULL;
-
   g_return_val_if_fail (snapshot != NULL, FALSE);
   g_return_val_if_fail (gateway_url != NULL, FALSE);
   g_return_val_if_fail (job != NULL && job[0] != '\0', FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  text = es_metrics_snapshot_to_prometheus (snapshot, flags);
-  return push_text (gateway_url, job, instance, text, cancellable, error);
+  return push_text (gateway_url, job, instance, es_metrics_snapshot_to_prometheus (snapshot, flags),
+                    cancellable, error);
 }
 
-typedef struct {
-  char *url;
-  char *job;
-  char *instance;
-  char *text;
-} PushData;
-
+/* The asynchronous push runs libsoup's asynchronous API in the caller's
+ * thread-default context: no worker thread of ours, so nothing of ours is
+ * handed between threads. */
 static void
-push_data_free (PushData *data)
+push_async_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  g_free (data->url);
-  g_free (data->job);
-  g_free (data->instance);
-  g_free (data->text);
-  g_free (data);
-}
-
-static void
-push_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  PushData *data = task_data;
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr(GBytes) response = NULL;
   GError *error = NULL;
+  guint status;
 
-  if (push_text (data->url, data->job, data->instance, data->text, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  response = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (response == NULL)
+    {
+      g_prefix_error (&error, "Pushing metrics to %s failed: ", g_task_get_name (task));
+      g_task_return_error (task, error);
+      return;
+    }
+
+  status = soup_message_get_status (msg);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      gsize len = 0;
+      const char *data = g_bytes_get_data (response, &len);
+      g_autofree char *reply = g_utf8_make_valid (data != NULL ? data : "", MIN (len, 512));
+
+      g_strstrip (reply);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               "Pushing metrics to %s failed: HTTP %u %s%s%s", g_task_get_name (task), status,
+                               soup_message_get_reason_phrase (msg) ? soup_message_get_reason_phrase (msg) : "",
+                               reply[0] ? ": " : "", reply);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
 }
 
 /**
@@ -1008,9 +1031,9 @@ push_thread (GTask        *task,
  * @callback: (scope async): called when the push is done
  * @user_data: data for @callback
  *
- * Starts es_metrics_snapshot_push() on a worker thread; @callback runs in
- * the thread-default main context of the caller. Finish with
- * es_metrics_snapshot_push_finish().
+ * Starts es_metrics_snapshot_push() with libsoup's asynchronous API in the
+ * thread-default main context of the caller (no extra thread); @callback
+ * runs there. Finish with es_metrics_snapshot_push_finish().
  *
  * Since: 1.0
  */
@@ -1025,24 +1048,36 @@ es_metrics_snapshot_push_async (EsMetricsSnapshot    *snapshot,
                                 gpointer              user_data)
 {
   g_autoptr(GTask) task = NULL;
-  PushData *data;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *url = NULL;
+  SoupMessage *msg;
 
   g_return_if_fail (snapshot != NULL);
   g_return_if_fail (gateway_url != NULL);
   g_return_if_fail (job != NULL && job[0] != '\0');
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  data = g_new0 (PushData, 1);
-  data->url = g_strdup (gateway_url);
-  data->job = g_strdup (job);
-  data->instance = g_strdup (instance);
-  data->text = es_metrics_snapshot_to_prometheus (snapshot, flags);
-
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, es_metrics_snapshot_push_async);
-  g_task_set_name (task, "[eventsys] metrics push");
-  g_task_set_task_data (task, data, (GDestroyNotify) push_data_free);
-  g_task_run_in_thread (task, push_thread);
+
+  url = _es_metrics_push_url (gateway_url, job, instance);
+  g_task_set_name (task, url);
+  msg = push_message_new (gateway_url, url, es_metrics_snapshot_to_prometheus (snapshot, flags), &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_set_task_data (task, msg, g_object_unref);
+
+  /* The session lives as long as the request: the operation keeps it. */
+  session = soup_session_new_with_options ("timeout", 30,
+                                           "user-agent", "eventsys/" PACKAGE_VERSION " ",
+                                           NULL);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    push_async_cb, g_steal_pointer (&task));
 }
 
 /**

@@ -10,6 +10,15 @@
 #include "es-types.h"
 #include "es-metrics.h"
 
+/**
+ * SECTION:es-exporter
+ * @title: Exporters
+ * @short_description: JSON, Prometheus text and Pushgateway export of metrics
+ * @include: eventsys/eventsys.h
+ *
+ * JSON, Prometheus text and Pushgateway export of metrics.
+ */
+
 G_BEGIN_DECLS
 
 /**
@@ -64,6 +73,13 @@ typedef enum /*< flags >*/ {
  */
 #define ES_METRICS_PROMETHEUS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/**
+ * ES_TYPE_METRICS_REPORTER:
+ *
+ * The #GType of #EsMetricsReporter.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_METRICS_REPORTER (es_metrics_reporter_get_type ())
 
 ES_AVAILABLE_IN_ALL

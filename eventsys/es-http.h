@@ -10,8 +10,24 @@
 #include "es-types.h"
 #include "es-metrics.h"
 
+/**
+ * SECTION:es-http
+ * @title: HTTP endpoint
+ * @short_description: The metrics HTTP server and live dashboard
+ * @include: eventsys/eventsys.h
+ *
+ * The metrics HTTP server and live dashboard.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_METRICS_SERVER:
+ *
+ * The #GType of #EsMetricsServer.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_METRICS_SERVER (es_metrics_server_get_type ())
 
 ES_AVAILABLE_IN_ALL

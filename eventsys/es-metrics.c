@@ -1184,7 +1184,7 @@ es_metrics_class_init (EsMetricsClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1,
-                  ES_TYPE_METRICS_SNAPSHOT | G_SIGNAL_TYPE_STATIC_SCOPE);
+                  ES_TYPE_METRICS_SNAPSHOT);
 }
 
 static void

@@ -9,6 +9,15 @@
 
 #include "es-types.h"
 
+/**
+ * SECTION:es-metrics
+ * @title: EsMetrics
+ * @short_description: Counters, gauges, throughput and latency histograms
+ * @include: eventsys/eventsys.h
+ *
+ * Counters, gauges, throughput and latency histograms.
+ */
+
 G_BEGIN_DECLS
 
 /**
@@ -34,9 +43,37 @@ typedef enum {
   ES_DROP_REASON_SHUTDOWN,
 } EsDropReason;
 
+/**
+ * ES_TYPE_METRICS:
+ *
+ * The #GType of #EsMetrics.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_METRICS               (es_metrics_get_type ())
+/**
+ * ES_TYPE_METRICS_SNAPSHOT:
+ *
+ * The #GType of #EsMetricsSnapshot.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_METRICS_SNAPSHOT      (es_metrics_snapshot_get_type ())
+/**
+ * ES_TYPE_EVENT_TYPE_METRICS:
+ *
+ * The #GType of #EsEventTypeMetrics.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_EVENT_TYPE_METRICS    (es_event_type_metrics_get_type ())
+/**
+ * ES_TYPE_SUBSCRIBER_METRICS:
+ *
+ * The #GType of #EsSubscriberMetrics.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_SUBSCRIBER_METRICS    (es_subscriber_metrics_get_type ())
 
 /**

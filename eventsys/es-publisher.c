@@ -7,6 +7,7 @@
 #include "es-buffer-manager-private.h"
 #include "es-event-private.h"
 #include "es-publisher-private.h"
+#include "es-metrics-private.h"
 
 /**
  * EsPublisher:
@@ -220,6 +221,7 @@ _es_publisher_wait_for_room (EsPublisher   *self,
 {
   EsPublisherShared *shared = &PRIV (self)->shared;
   EsCancelHook hook = { 0, NULL };
+  gint64 started = g_get_monotonic_time ();
   gboolean ok = FALSE;
 
   if (*deadline == -2)
@@ -229,12 +231,14 @@ _es_publisher_wait_for_room (EsPublisher   *self,
 
   /* A consumer frees a slot within microseconds when it is running: yield a
    * few times before sleeping. */
-  for (guint i = 0; i < 16; i++)
+  for (guint i = 0; i < 16 && !ok; i++)
     {
-      if (room (room_data))
-        return TRUE;
-      sched_yield ();
+      ok = room (room_data);
+      if (!ok)
+        sched_yield ();
     }
+  if (ok)
+    goto out;
 
   for (;;)
     {
@@ -276,6 +280,11 @@ _es_publisher_wait_for_room (EsPublisher   *self,
   es_cancel_hook_disconnect (&hook);
   if (!ok)
     _es_publisher_set_backpressure_state (self, shared, ES_BACKPRESSURE_STATE_NORMAL);
+
+out:
+  if (shared->core->metrics != NULL)
+    _es_metrics_record_blocked (shared->core->metrics, shared->type_info->gtype, shared->type_info->index,
+                                g_get_monotonic_time () - started);
   return ok;
 }
 
@@ -315,12 +324,24 @@ check_publishable (EsPublisher  *self,
 static inline void
 count_result (EsPublisherPrivate *priv,
               gboolean            ok,
-              const GError       *error)
+              const GError       *error,
+              gsize               bytes)
 {
+  EsMetrics *metrics = priv->shared.core->metrics;
+  const EsEventTypeInfo *info = priv->shared.type_info;
+
   if (ok)
-    atomic_fetch_add_explicit (&priv->shared.published, 1, memory_order_relaxed);
+    {
+      atomic_fetch_add_explicit (&priv->shared.published, 1, memory_order_relaxed);
+      if (G_UNLIKELY (metrics != NULL))
+        _es_metrics_record_publish (metrics, info->gtype, info->index, bytes);
+    }
   else if (es_error_is_backpressure (error))
-    atomic_fetch_add_explicit (&priv->shared.rejected, 1, memory_order_relaxed);
+    {
+      atomic_fetch_add_explicit (&priv->shared.rejected, 1, memory_order_relaxed);
+      if (G_UNLIKELY (metrics != NULL))
+        _es_metrics_record_reject (metrics, info->gtype, info->index);
+    }
 }
 
 /**
@@ -363,7 +384,7 @@ es_publisher_publish (EsPublisher   *self,
     return FALSE;
 
   ok = ES_PUBLISHER_GET_CLASS (self)->publish (self, event, cancellable, &local_error);
-  count_result (priv, ok, local_error);
+  count_result (priv, ok, local_error, event->size);
   if (local_error != NULL)
     g_propagate_error (error, local_error);
   return ok;
@@ -423,7 +444,7 @@ es_publisher_publish_data (EsPublisher    *self,
     return FALSE;
 
   ok = ES_PUBLISHER_GET_CLASS (self)->publish_data (self, data, size, cancellable, &local_error);
-  count_result (priv, ok, local_error);
+  count_result (priv, ok, local_error, size);
   if (local_error != NULL)
     g_propagate_error (error, local_error);
   return ok;
@@ -464,7 +485,7 @@ es_publisher_publish_object (EsPublisher   *self,
     return FALSE;
 
   ok = ES_PUBLISHER_GET_CLASS (self)->publish_object (self, object, cancellable, &local_error);
-  count_result (priv, ok, local_error);
+  count_result (priv, ok, local_error, 0);
   if (local_error != NULL)
     g_propagate_error (error, local_error);
   return ok;
@@ -516,6 +537,8 @@ es_publisher_publish_batch (EsPublisher   *self,
  * es_publisher_get_system:
  * @self: an #EsPublisher
  *
+ * Gets : the system.
+ *
  * Returns: (transfer none): the system
  *
  * Since: 1.0
@@ -530,6 +553,8 @@ es_publisher_get_system (EsPublisher *self)
 /**
  * es_publisher_get_event_type:
  * @self: an #EsPublisher
+ *
+ * Gets the published event type.
  *
  * Returns: the published event type
  *
@@ -546,6 +571,8 @@ es_publisher_get_event_type (EsPublisher *self)
  * es_publisher_get_backpressure_state:
  * @self: an #EsPublisher
  *
+ * Gets the current backpressure state.
+ *
  * Returns: the current backpressure state
  *
  * Since: 1.0
@@ -561,6 +588,8 @@ es_publisher_get_backpressure_state (EsPublisher *self)
  * es_publisher_get_published_count:
  * @self: an #EsPublisher
  *
+ * Gets events this publisher published successfully.
+ *
  * Returns: events this publisher published successfully
  *
  * Since: 1.0
@@ -575,6 +604,8 @@ es_publisher_get_published_count (EsPublisher *self)
 /**
  * es_publisher_get_rejected_count:
  * @self: an #EsPublisher
+ *
+ * Gets events rejected by backpressure (%ES_ERROR_BACKPRESSURE).
  *
  * Returns: events rejected by backpressure (%ES_ERROR_BACKPRESSURE)
  *

@@ -9,8 +9,24 @@
 
 #include "es-types.h"
 
+/**
+ * SECTION:es-publisher
+ * @title: EsPublisher
+ * @short_description: Publishes the events of one type
+ * @include: eventsys/eventsys.h
+ *
+ * Publishes the events of one type.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_PUBLISHER:
+ *
+ * The #GType of #EsPublisher.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_PUBLISHER (es_publisher_get_type ())
 
 ES_AVAILABLE_IN_ALL

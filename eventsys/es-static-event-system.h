@@ -7,8 +7,24 @@
 
 #include "es-event-system.h"
 
+/**
+ * SECTION:es-static-event-system
+ * @title: EsStaticEventSystem
+ * @short_description: The static fast path: preallocated per-type rings
+ * @include: eventsys/eventsys.h
+ *
+ * The static fast path: preallocated per-type rings.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_STATIC_EVENT_SYSTEM:
+ *
+ * The #GType of #EsStaticEventSystem.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_STATIC_EVENT_SYSTEM (es_static_event_system_get_type ())
 
 ES_AVAILABLE_IN_ALL

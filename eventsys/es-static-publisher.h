@@ -7,8 +7,24 @@
 
 #include "es-publisher.h"
 
+/**
+ * SECTION:es-static-publisher
+ * @title: EsStaticPublisher
+ * @short_description: The static fast path publisher
+ * @include: eventsys/eventsys.h
+ *
+ * The static fast path publisher.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_STATIC_PUBLISHER:
+ *
+ * The #GType of #EsStaticPublisher.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_STATIC_PUBLISHER (es_static_publisher_get_type ())
 
 ES_AVAILABLE_IN_ALL

@@ -167,9 +167,11 @@ evict_laggards (EsStaticRing      *ring,
 {
   gboolean owned;
   EsSubList *list = _es_publisher_acquire_targets (shared, publisher, &owned);
+  EsDropReason reason = shared->core->config.backpressure_strategy == ES_BACKPRESSURE_CUSTOM
+                        ? ES_DROP_REASON_CUSTOM : ES_DROP_REASON_DROP_OLDEST;
 
   for (guint i = 0; i < list->n; i++)
-    _es_static_endpoint_evict ((EsStaticEndpoint *) list->subs[i], target);
+    _es_static_endpoint_evict ((EsStaticEndpoint *) list->subs[i], target, reason);
   _es_publisher_release_targets (shared, list, owned);
 }
 
@@ -199,6 +201,21 @@ write_slot (EsStaticRing  *ring,
 {
   EsRingSlotHeader *slot = _es_static_ring_slot (ring, seq);
   guint8 *payload = _es_static_ring_payload (slot);
+  guint64 previous = seq >= ring->capacity ? seq - ring->capacity + 1 : 0;
+  guint spins = 0;
+
+  /* With DROP_OLDEST, cursors can be moved past a slot whose writer (one
+   * lap earlier) has claimed but not finished it; the gate then no longer
+   * proves that writer done. Wait for it: it never blocks between claiming
+   * and publishing, so this is a few instructions at most. Acquire pairs with
+   * its release, so our writes come after its. */
+  while (G_UNLIKELY (atomic_load_explicit (&slot->published, memory_order_acquire) != previous))
+    {
+      if (++spins > 64)
+        sched_yield ();
+      else
+        es_cpu_relax ();
+    }
 
   if (ring->kind == ES_EVENT_KIND_OBJECT)
     {

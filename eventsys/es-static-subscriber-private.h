@@ -3,6 +3,7 @@
 
 #include "es-static-ring-private.h"
 #include "es-subscriber-private.h"
+#include "es-metrics-private.h"
 
 G_BEGIN_DECLS
 
@@ -28,7 +29,8 @@ EsSubscriber *_es_static_subscriber_new (EsEventSystem    *system,
                                          EsStaticRing     *ring);
 /* DROP_OLDEST: moves the cursor to at least @target, counting the drops. */
 void          _es_static_endpoint_evict (EsStaticEndpoint *ep,
-                                         guint64           target);
+                                         guint64           target,
+                                         EsDropReason      reason);
 
 static inline guint64
 _es_static_endpoint_cursor (EsStaticEndpoint *ep)

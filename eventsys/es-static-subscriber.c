@@ -137,7 +137,8 @@ es_static_subscriber_get_published_count (EsSubscriber *subscriber)
 
 void
 _es_static_endpoint_evict (EsStaticEndpoint *self,
-                           guint64           target)
+                           guint64           target,
+                           EsDropReason      reason)
 {
   guint spins = 0;
 
@@ -160,6 +161,9 @@ _es_static_endpoint_evict (EsStaticEndpoint *self,
                                                  memory_order_acq_rel, memory_order_relaxed))
         {
           atomic_fetch_add_explicit (&self->base.dropped, target - cursor, memory_order_relaxed);
+          if (self->base.core->metrics != NULL)
+            _es_metrics_record_drop (self->base.core->metrics, self->ring->event_type, self->ring->type_index,
+                                     reason, target - cursor);
           return;
         }
     }
@@ -182,7 +186,7 @@ es_static_subscriber_close (EsSubscriber *subscriber)
   pthread_mutex_unlock (&ring->lock);
 
   /* Discard what is still queued, counted as dropped. */
-  _es_static_endpoint_evict (self, end);
+  _es_static_endpoint_evict (self, end, ES_DROP_REASON_SHUTDOWN);
 }
 
 static void

@@ -7,8 +7,24 @@
 
 #include "es-subscriber.h"
 
+/**
+ * SECTION:es-static-subscriber
+ * @title: EsStaticSubscriber
+ * @short_description: The static fast path subscriber
+ * @include: eventsys/eventsys.h
+ *
+ * The static fast path subscriber.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_STATIC_SUBSCRIBER:
+ *
+ * The #GType of #EsStaticSubscriber.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_STATIC_SUBSCRIBER (es_static_subscriber_get_type ())
 
 ES_AVAILABLE_IN_ALL

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "es-event-private.h"
+#include "es-metrics-private.h"
 #include "es-subscriber-private.h"
 #include "es-trace-private.h"
 
@@ -95,10 +96,11 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EsSubscriber, es_subscriber, G_TYPE_OBJECT)
 
 #define PRIV(self) ((EsSubscriberPrivate *) es_subscriber_get_instance_private (self))
 
-/* Receivers spin this long before sleeping: a cross-thread wake-up costs
- * microseconds, an event at full rate arrives in tens of nanoseconds. */
-#define SPIN_PAUSES 256
-#define SPIN_YIELDS 8
+/* Receivers poll this long before sleeping: a cross-thread wake-up costs the
+ * publisher a syscall and the receiver microseconds, while at full rate the
+ * next event arrives within nanoseconds. Bounded in time, so an idle
+ * subscriber sleeps after SPIN_USEC and never burns a core. */
+#define SPIN_USEC 50
 
 static void
 es_subscriber_dispose (GObject *object)
@@ -255,7 +257,7 @@ es_subscriber_class_init (EsSubscriberClass *klass)
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   G_STRUCT_OFFSET (EsSubscriberClass, event), NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, ES_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+                  G_TYPE_NONE, 1, ES_TYPE_EVENT);
 
   /**
    * EsSubscriber::lagged:
@@ -439,7 +441,15 @@ pull_events (EsSubscriber        *self,
         }
 
       if (kept > 0)
-        atomic_fetch_add_explicit (&priv->ep->received, kept, memory_order_relaxed);
+        {
+          EsMetrics *metrics = priv->ep->core->metrics;
+
+          atomic_fetch_add_explicit (&priv->ep->received, kept, memory_order_relaxed);
+          if (G_UNLIKELY (metrics != NULL))
+            for (guint i = 0; i < kept; i++)
+              _es_metrics_record_deliver (metrics, events[i]->event_type, events[i]->type_index,
+                                          events[i]->timestamp, events[i]->size);
+        }
       if (priv->ep->space_wq != NULL)
         es_wait_queue_notify (priv->ep->space_wq);
       check_lag (self, priv);
@@ -481,7 +491,19 @@ pull_data (EsSubscriber        *self,
       return got;
     }
 
-  n = klass->try_receive_data (self, data, element_size, max, NULL);
+  if (G_UNLIKELY (priv->ep->core->metrics != NULL))
+    {
+      /* Latency needs the publish timestamps: take them in chunks. */
+      gint64 timestamps[64];
+      const EsEventTypeInfo *info = priv->ep->type_info;
+
+      n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (timestamps)), timestamps);
+      for (guint i = 0; i < n; i++)
+        _es_metrics_record_deliver (priv->ep->core->metrics, info->gtype, info->index,
+                                    timestamps[i], element_size);
+    }
+  else
+    n = klass->try_receive_data (self, data, element_size, max, NULL);
   if (n > 0)
     {
       atomic_fetch_add_explicit (&priv->ep->received, n, memory_order_relaxed);
@@ -522,6 +544,7 @@ pull_wait (EsSubscriber        *self,
   EsWaitQueue *wq = priv->ep->data_wq;
   EsCancelHook hook = { 0, NULL };
   guint spins = 0;
+  gint64 spin_until = 0;
   guint n = 0;
 
   for (;;)
@@ -549,9 +572,20 @@ pull_wait (EsSubscriber        *self,
           break;
         }
 
-      if (spins < SPIN_PAUSES + SPIN_YIELDS)
+      if (spin_until >= 0)
         {
-          if (spins++ < SPIN_PAUSES)
+          /* Pause first (the publisher is likely running on another core),
+           * then yield (it may need ours); check the clock rarely. */
+          if ((++spins & 63) == 0)
+            {
+              gint64 now = g_get_monotonic_time ();
+
+              if (spin_until == 0)
+                spin_until = now + SPIN_USEC;
+              else if (now >= spin_until)
+                spin_until = -1;
+            }
+          if (spins < 1024)
             es_cpu_relax ();
           else
             sched_yield ();
@@ -702,7 +736,7 @@ es_subscriber_try_receive (EsSubscriber  *self,
 }
 
 /**
- * es_subscriber_receive_data:
+ * es_subscriber_receive_data: (skip)
  * @self: an #EsSubscriber of a fixed-size plain-data type
  * @data: (out caller-allocates) (array length=size) (element-type guint8):
  *   where to copy the payload
@@ -714,6 +748,9 @@ es_subscriber_try_receive (EsSubscriber  *self,
  * Copies the next payload into @data. On the static fast path this is the
  * allocation-free receive: no envelope is created. A wrong @size or a type
  * that is not plain data fails before anything is consumed.
+ *
+ * This is a C fast path; language bindings use es_subscriber_receive() and
+ * es_event_get_data().
  *
  * Returns: %TRUE if @data was filled
  *
@@ -782,7 +819,9 @@ es_subscriber_receive_data_batch (EsSubscriber  *self,
  * Waits for at least one event, then takes as many as are queued, up to
  * @max_events.
  *
- * Returns: (transfer full) (element-type EsEvent): the events, or %NULL on error
+ * Returns: (transfer container) (element-type EsEvent): the events, or %NULL
+ *   on error. The array owns one reference to each event and drops it when
+ *   freed, so C code just unrefs the array.
  *
  * Since: 1.0
  */
@@ -1238,6 +1277,8 @@ es_subscriber_unsubscribe (EsSubscriber *self)
  * es_subscriber_is_closed:
  * @self: an #EsSubscriber
  *
+ * Checks whether the subscriber was unsubscribed or its system shut down.
+ *
  * Returns: whether the subscriber was unsubscribed or its system shut down
  *
  * Since: 1.0
@@ -1254,6 +1295,8 @@ es_subscriber_is_closed (EsSubscriber *self)
  * es_subscriber_get_system:
  * @self: an #EsSubscriber
  *
+ * Gets : the system.
+ *
  * Returns: (transfer none): the system
  *
  * Since: 1.0
@@ -1268,6 +1311,8 @@ es_subscriber_get_system (EsSubscriber *self)
 /**
  * es_subscriber_get_event_type:
  * @self: an #EsSubscriber
+ *
+ * Gets the subscribed event type.
  *
  * Returns: the subscribed event type
  *
@@ -1284,6 +1329,8 @@ es_subscriber_get_event_type (EsSubscriber *self)
  * es_subscriber_get_id:
  * @self: an #EsSubscriber
  *
+ * Gets a process-unique id.
+ *
  * Returns: a process-unique id
  *
  * Since: 1.0
@@ -1298,6 +1345,9 @@ es_subscriber_get_id (EsSubscriber *self)
 /**
  * es_subscriber_get_name:
  * @self: an #EsSubscriber
+ *
+ * Gets the name used in metrics and diagnostics. Valid until the next
+ * es_subscriber_set_name(); set names before sharing the subscriber.
  *
  * Returns: the name used in metrics and diagnostics. Valid until the next
  *   es_subscriber_set_name(); set names before sharing the subscriber.
@@ -1357,6 +1407,8 @@ es_subscriber_set_name (EsSubscriber *self,
  * es_subscriber_get_published_count:
  * @self: an #EsSubscriber
  *
+ * Gets events published to this subscriber since it subscribed.
+ *
  * Returns: events published to this subscriber since it subscribed
  *
  * Since: 1.0
@@ -1372,6 +1424,8 @@ es_subscriber_get_published_count (EsSubscriber *self)
  * es_subscriber_get_received_count:
  * @self: an #EsSubscriber
  *
+ * Gets events delivered by receives and main-loop dispatch.
+ *
  * Returns: events delivered by receives and main-loop dispatch
  *
  * Since: 1.0
@@ -1386,6 +1440,9 @@ es_subscriber_get_received_count (EsSubscriber *self)
 /**
  * es_subscriber_get_dropped_count:
  * @self: an #EsSubscriber
+ *
+ * Gets events that backpressure dropped from this subscriber's queue, or
+ * that unsubscribing discarded.
  *
  * Returns: events that backpressure dropped from this subscriber's queue, or
  *   that unsubscribing discarded
@@ -1403,6 +1460,8 @@ es_subscriber_get_dropped_count (EsSubscriber *self)
  * es_subscriber_get_filtered_count:
  * @self: an #EsSubscriber
  *
+ * Gets events the subscriber's filter rejected.
+ *
  * Returns: events the subscriber's filter rejected
  *
  * Since: 1.0
@@ -1417,6 +1476,8 @@ es_subscriber_get_filtered_count (EsSubscriber *self)
 /**
  * es_subscriber_get_queue_depth:
  * @self: an #EsSubscriber
+ *
+ * Gets events queued for this subscriber now.
  *
  * Returns: events queued for this subscriber now
  *

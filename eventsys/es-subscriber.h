@@ -9,8 +9,24 @@
 
 #include "es-types.h"
 
+/**
+ * SECTION:es-subscriber
+ * @title: EsSubscriber
+ * @short_description: Receives the events of one type: blocking, async or in a main loop
+ * @include: eventsys/eventsys.h
+ *
+ * Receives the events of one type: blocking, async or in a main loop.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_SUBSCRIBER:
+ *
+ * The #GType of #EsSubscriber.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_SUBSCRIBER (es_subscriber_get_type ())
 
 ES_AVAILABLE_IN_ALL

@@ -9,6 +9,15 @@
 
 #include "es-version-macros.h"
 
+/**
+ * SECTION:es-types
+ * @title: Common types
+ * @short_description: Enumerations and callback types shared by the whole API
+ * @include: eventsys/eventsys.h
+ *
+ * Enumerations and callback types shared by the whole API.
+ */
+
 G_BEGIN_DECLS
 
 typedef struct _EsEvent             EsEvent;
@@ -16,6 +25,7 @@ typedef struct _EsEventSystem       EsEventSystem;
 typedef struct _EsPublisher         EsPublisher;
 typedef struct _EsSubscriber        EsSubscriber;
 typedef struct _EsBufferManager     EsBufferManager;
+typedef struct _EsMetrics           EsMetrics;
 
 /**
  * EsImplementationType:

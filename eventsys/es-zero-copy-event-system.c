@@ -41,6 +41,7 @@ typedef struct {
 struct _EsZcHandler
 {
   EsZeroCopyEventSystem  *system;      /* unowned; each dispatch task holds a reference */
+  EsZcEndpoint           *ep;          /* unowned: the endpoint owns us */
   EsEventHandler          func;
   gpointer                data;
   GDestroyNotify          destroy;
@@ -225,21 +226,24 @@ _es_zero_copy_handler_free (EsZcHandler *handler)
   g_free (handler);
 }
 
-/* One run of a handler on the pool. The task owns a reference on the
- * endpoint and on the system. */
+/* One run of a handler on the pool. The task is the handler; it owns a
+ * reference on the handler's endpoint and on the system. */
 static void
 handler_dispatch (gpointer data,
                   gpointer user_data)
 {
-  EsZcEndpoint *ep = data;
-  EsZcHandler *handler = ep->handler;
-  EsZeroCopyEventSystem *self = handler->system;
-  guint batch = ep->base.core->config.batch_size;
+  EsZcHandler *handler = data;
+  EsZcEndpoint *ep;
+  EsZeroCopyEventSystem *self;
+  guint batch;
   guint active, peak;
 
-  /* Acquire pairs with the kick's exchange: everything the kicker saw,
-   * this thread sees. */
+  /* First, acquire what the kick released: GThreadPool hands `handler`
+   * over through GLib locks ThreadSanitizer cannot see. */
   (void) atomic_load_explicit (&handler->scheduled, memory_order_acquire);
+  ep = handler->ep;
+  self = handler->system;
+  batch = ep->base.core->config.batch_size;
 
   active = atomic_fetch_add_explicit (&self->active, 1, memory_order_relaxed) + 1;
   peak = atomic_load_explicit (&self->peak, memory_order_relaxed);
@@ -275,7 +279,9 @@ handler_dispatch (gpointer data,
         {
           /* Let other handlers run: requeue, passing our references on. */
           atomic_fetch_sub_explicit (&self->active, 1, memory_order_relaxed);
-          g_thread_pool_push (atomic_load (&self->pool), ep, NULL);
+          /* Release again for the next run's acquire. */
+          atomic_store_explicit (&handler->scheduled, 1, memory_order_release);
+          g_thread_pool_push (atomic_load (&self->pool), handler, NULL);
           return;
         }
 
@@ -307,7 +313,8 @@ _es_zero_copy_handler_kick (EsZcEndpoint *ep)
   if (atomic_exchange_explicit (&handler->scheduled, 1, memory_order_acq_rel) == 0)
     {
       g_object_ref (handler->system);
-      g_thread_pool_push (atomic_load (&handler->system->pool), _es_sub_endpoint_ref (&ep->base), NULL);
+      _es_sub_endpoint_ref (&ep->base);
+      g_thread_pool_push (atomic_load (&handler->system->pool), handler, NULL);
     }
 }
 
@@ -373,6 +380,7 @@ es_zero_copy_event_system_add_handler (EsZeroCopyEventSystem  *self,
    * the endpoint without its handler. */
   subscriber = _es_zero_copy_subscriber_new (system, event_type);
   ((EsZeroCopySubscriber *) subscriber)->ep->handler = h;
+  h->ep = ((EsZeroCopySubscriber *) subscriber)->ep;
   {
     g_autofree char *name = g_strdup_printf ("%s#handler-%u", g_type_name (event_type), id);
 
@@ -443,6 +451,8 @@ es_zero_copy_event_system_remove_handler (EsZeroCopyEventSystem *self,
  * es_zero_copy_event_system_get_shard_count:
  * @self: an #EsZeroCopyEventSystem
  *
+ * Gets how many shards the subscription registry has.
+ *
  * Returns: how many shards the subscription registry has
  *
  * Since: 1.0
@@ -458,6 +468,8 @@ es_zero_copy_event_system_get_shard_count (EsZeroCopyEventSystem *self)
  * es_zero_copy_event_system_get_active_dispatches:
  * @self: an #EsZeroCopyEventSystem
  *
+ * Gets how many handlers are running now.
+ *
  * Returns: how many handlers are running now
  *
  * Since: 1.0
@@ -472,6 +484,8 @@ es_zero_copy_event_system_get_active_dispatches (EsZeroCopyEventSystem *self)
 /**
  * es_zero_copy_event_system_get_peak_dispatches:
  * @self: an #EsZeroCopyEventSystem
+ *
+ * Gets the most handlers that ran at once so far.
  *
  * Returns: the most handlers that ran at once so far
  *

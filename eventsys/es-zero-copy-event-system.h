@@ -7,8 +7,24 @@
 
 #include "es-event-system.h"
 
+/**
+ * SECTION:es-zero-copy-event-system
+ * @title: EsZeroCopyEventSystem
+ * @short_description: The zero-copy implementation: shared envelopes, priorities, handlers
+ * @include: eventsys/eventsys.h
+ *
+ * The zero-copy implementation: shared envelopes, priorities, handlers.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_ZERO_COPY_EVENT_SYSTEM:
+ *
+ * The #GType of #EsZeroCopyEventSystem.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_ZERO_COPY_EVENT_SYSTEM (es_zero_copy_event_system_get_type ())
 
 ES_AVAILABLE_IN_ALL

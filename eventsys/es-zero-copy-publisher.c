@@ -6,6 +6,7 @@
 
 #include "es-event-private.h"
 #include "es-zero-copy-private.h"
+#include "es-metrics-private.h"
 
 /**
  * EsZeroCopyPublisher:
@@ -81,6 +82,10 @@ evict_one (EsZcEndpoint *sub,
   if (victim == NULL)
     return FALSE;
   atomic_fetch_add_explicit (&sub->base.dropped, 1, memory_order_relaxed);
+  if (sub->base.core->metrics != NULL)
+    _es_metrics_record_drop (sub->base.core->metrics, victim->event_type, victim->type_index,
+                             sub->base.core->config.backpressure_strategy == ES_BACKPRESSURE_CUSTOM
+                             ? ES_DROP_REASON_CUSTOM : ES_DROP_REASON_DROP_OLDEST, 1);
   _es_zero_copy_release_event (victim, NULL);
   *dropped = TRUE;
   return TRUE;
@@ -223,6 +228,11 @@ deliver (EsPublisher   *publisher,
             break;
         }
     }
+
+  /* Shut down while we waited: fail like any publish after shutdown
+   * rather than report success for an event nobody will get. */
+  if (ok && !_es_system_core_is_running (shared->core))
+    ok = _es_system_core_check_publish (shared->core, error);
 
   if (ok && n_reserved > 0)
     {

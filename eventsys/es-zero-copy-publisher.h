@@ -7,8 +7,24 @@
 
 #include "es-publisher.h"
 
+/**
+ * SECTION:es-zero-copy-publisher
+ * @title: EsZeroCopyPublisher
+ * @short_description: The zero-copy publisher
+ * @include: eventsys/eventsys.h
+ *
+ * The zero-copy publisher.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_ZERO_COPY_PUBLISHER:
+ *
+ * The #GType of #EsZeroCopyPublisher.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_ZERO_COPY_PUBLISHER (es_zero_copy_publisher_get_type ())
 
 ES_AVAILABLE_IN_ALL

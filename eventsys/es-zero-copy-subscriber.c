@@ -4,6 +4,7 @@
 
 #include "es-event-private.h"
 #include "es-zero-copy-private.h"
+#include "es-metrics-private.h"
 
 /**
  * EsZeroCopySubscriber:
@@ -50,6 +51,9 @@ _es_zero_copy_drain_if_discarded (EsZcEndpoint *ep)
   while ((event = _es_zc_queue_pop (ep->queue)) != NULL)
     {
       atomic_fetch_add_explicit (&ep->base.dropped, 1, memory_order_relaxed);
+      if (ep->base.core->metrics != NULL)
+        _es_metrics_record_drop (ep->base.core->metrics, event->event_type, event->type_index,
+                                 ES_DROP_REASON_SHUTDOWN, 1);
       _es_zero_copy_release_event (event, NULL);
     }
 }

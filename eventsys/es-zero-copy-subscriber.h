@@ -7,8 +7,24 @@
 
 #include "es-subscriber.h"
 
+/**
+ * SECTION:es-zero-copy-subscriber
+ * @title: EsZeroCopySubscriber
+ * @short_description: The zero-copy subscriber
+ * @include: eventsys/eventsys.h
+ *
+ * The zero-copy subscriber.
+ */
+
 G_BEGIN_DECLS
 
+/**
+ * ES_TYPE_ZERO_COPY_SUBSCRIBER:
+ *
+ * The #GType of #EsZeroCopySubscriber.
+ *
+ * Since: 1.0
+ */
 #define ES_TYPE_ZERO_COPY_SUBSCRIBER (es_zero_copy_subscriber_get_type ())
 
 ES_AVAILABLE_IN_ALL

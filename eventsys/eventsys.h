@@ -23,4 +23,7 @@
 # include "es-zero-copy-event-system.h"
 # include "es-zero-copy-publisher.h"
 # include "es-zero-copy-subscriber.h"
+# include "es-metrics.h"
+# include "es-exporter.h"
+# include "es-http.h"
 #undef __EVENTSYS_INSIDE__

@@ -144,8 +144,9 @@ function _cleanup() {
 }
 
 // Runs @code (a script that may crash) in a child gjs with this harness
-// importable; resolves to its stdout, rejects if it did not exit cleanly.
-function runIsolated(code) {
+// importable; resolves to its stdout (stderr merged), rejects if it did not
+// exit cleanly. @env: variables to set, or to unset when null.
+function runIsolated(code, env = {}) {
     const dir = GLib.path_get_dirname(System.programPath);
     const script = `imports.searchPath.unshift(${_str(dir)});\n` +
         'const Tap = imports.tap;\n' +
@@ -157,6 +158,12 @@ function runIsolated(code) {
     launcher.setenv('MALLOC_PERTURB_', '165', true);
     launcher.setenv('MALLOC_CHECK_', '3', true);
     launcher.setenv('G_SLICE', 'always-malloc', true);
+    for (const [name, value] of Object.entries(env)) {
+        if (value === null)
+            launcher.unsetenv(name);
+        else
+            launcher.setenv(name, value, true);
+    }
     const gjs = GLib.getenv('GJS') || 'gjs';
     const proc = launcher.spawnv([gjs, '-c', script]);
     return new Promise((resolve, reject) => {

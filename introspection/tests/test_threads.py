@@ -124,6 +124,102 @@ class ThreadTests:
         self.assertEqual([n for n in got if n < 10000], list(range(500)))
         self.assertEqual([n for n in got if n >= 10000], list(range(10000, 10500)))
 
+    def run_in_worker_context(self, body, n):
+        """Runs a GLib.MainLoop on a worker thread with its own context
+        pushed as thread-default; @body(ctx, loop, record) sets up delivery
+        there. Returns (values, threads seen by callbacks)."""
+        ready = threading.Event()
+        done = threading.Event()
+        values, threads = [], []
+        box = {}
+
+        def record(v):
+            values.append(v)
+            threads.append(threading.current_thread())
+            if len(values) == n:
+                box['loop'].quit()
+
+        def worker():
+            ctx = GLib.MainContext()
+            ctx.push_thread_default()
+            loop = GLib.MainLoop(ctx)
+            box['loop'] = loop
+            box['ctx'] = ctx
+            body(ctx, loop, record)
+            ready.set()
+            source = GLib.timeout_source_new(5000)
+            source.set_callback(lambda *a: loop.quit() or False)
+            source.attach(ctx)
+            loop.run()
+            ctx.pop_thread_default()
+            done.set()
+
+        t = threading.Thread(target=worker, name='py-worker-loop', daemon=True)
+        t.start()
+        self.assertTrue(ready.wait(5))
+        return t, done, values, threads
+
+    def test_attach_in_worker_thread_default_context(self):
+        # attach(None, ...) captures the calling thread's thread-default
+        # context: callbacks run on the worker, not on the main thread.
+        system = self.make_system()
+        sub = system.subscribe(Tick)
+        pub = system.create_publisher(Tick)
+
+        def body(ctx, loop, record):
+            sub.attach(None, lambda s, ev: record(ev.get_object().props.n) or True)
+
+        t, done, values, threads = self.run_in_worker_context(body, 50)
+        for i in range(50):
+            pub.publish_object(Tick(n=i), None)
+        self.assertTrue(done.wait(6))
+        self.assertEqual(values, list(range(50)))
+        self.assertTrue(all(th is t for th in threads))
+
+    def test_attach_explicit_context(self):
+        # attach(ctx, ...) from the main thread delivers on the thread that
+        # iterates ctx.
+        system = self.make_system()
+        sub = system.subscribe(Tick)
+        pub = system.create_publisher(Tick)
+        contexts = []
+
+        def body(ctx, loop, record):
+            contexts.append((ctx, record))
+
+        t, done, values, threads = self.run_in_worker_context(body, 20)
+        ctx, record = contexts[0]
+
+        def cb(s, ev):
+            record(ev.get_object().props.n)
+            return True
+
+        sub.attach(ctx, cb)
+        ctx.wakeup()
+        for i in range(20):
+            pub.publish_object(Tick(n=i), None)
+        self.assertTrue(done.wait(6))
+        self.assertEqual(values, list(range(20)))
+        self.assertTrue(all(th is t for th in threads))
+
+    def test_receive_async_in_worker_context(self):
+        system = self.make_system()
+        sub = system.subscribe(Tick)
+        pub = system.create_publisher(Tick)
+
+        def body(ctx, loop, record):
+            def done(s, res):
+                record(s.receive_finish(res).get_object().props.n)
+                s.receive_async(None, done)
+            sub.receive_async(None, done)
+
+        t, done, values, threads = self.run_in_worker_context(body, 10)
+        for i in range(10):
+            pub.publish_object(Tick(n=i), None)
+        self.assertTrue(done.wait(6))
+        self.assertEqual(values, list(range(10)))
+        self.assertTrue(all(th is t for th in threads))
+
     def test_blocking_receive_in_thread(self):
         # The reverse direction: a Python thread blocked in receive() while
         # the main thread publishes; shutdown wakes it with CLOSED.

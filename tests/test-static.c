@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Static fast path specifics: no allocation on the steady-state
+ * publish_data → receive_data path, ring sizing, and BLOCK while a
+ * subscriber is a full ring behind (that one runs on both implementations). */
+#include "es-test-util.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+
+/* --- allocation counting -----------------------------------------------------
+ *
+ * g_mem_set_vtable() is a no-op nowadays, so the test binary interposes the
+ * malloc family itself and forwards to glibc's __libc_* entry points. Only
+ * allocations made by the counting thread while counting is on are counted.
+ * Sanitizers bring their own allocator, which this would bypass, so the
+ * interposition is compiled out under them (the test then skips). */
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+# define ES_TEST_INTERPOSE_MALLOC 0
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#  define ES_TEST_INTERPOSE_MALLOC 0
+# endif
+#endif
+#if !defined(ES_TEST_INTERPOSE_MALLOC) && defined(__GLIBC__)
+# define ES_TEST_INTERPOSE_MALLOC 1
+#endif
+#ifndef ES_TEST_INTERPOSE_MALLOC
+# define ES_TEST_INTERPOSE_MALLOC 0
+#endif
+
+static __thread gboolean counting_allocs;
+static __thread guint64 n_allocs;
+
+#if ES_TEST_INTERPOSE_MALLOC
+extern void *__libc_malloc (size_t size);
+extern void *__libc_calloc (size_t n, size_t size);
+extern void *__libc_realloc (void *ptr, size_t size);
+extern void *__libc_memalign (size_t alignment, size_t size);
+
+#define COUNT_ALLOC() G_STMT_START { if (G_UNLIKELY (counting_allocs)) n_allocs++; } G_STMT_END
+
+void *
+malloc (size_t size)
+{
+  COUNT_ALLOC ();
+  return __libc_malloc (size);
+}
+
+void *
+calloc (size_t n,
+        size_t size)
+{
+  COUNT_ALLOC ();
+  return __libc_calloc (n, size);
+}
+
+void *
+realloc (void   *ptr,
+         size_t  size)
+{
+  COUNT_ALLOC ();
+  return __libc_realloc (ptr, size);
+}
+
+void *
+memalign (size_t alignment,
+          size_t size)
+{
+  COUNT_ALLOC ();
+  return __libc_memalign (alignment, size);
+}
+
+void *
+aligned_alloc (size_t alignment,
+               size_t size)
+{
+  COUNT_ALLOC ();
+  return __libc_memalign (alignment, size);
+}
+
+int
+posix_memalign (void   **out,
+                size_t   alignment,
+                size_t   size)
+{
+  void *p;
+
+  COUNT_ALLOC ();
+  if (alignment < sizeof (void *) || (alignment & (alignment - 1)) != 0)
+    return EINVAL;
+  p = __libc_memalign (alignment, size);
+  if (p == NULL)
+    return ENOMEM;
+  *out = p;
+  return 0;
+}
+#endif
+
+static gboolean
+alloc_counting_works (void)
+{
+  gpointer p;
+  guint64 before = n_allocs;
+
+  counting_allocs = TRUE;
+  p = g_malloc (64);
+  counting_allocs = FALSE;
+  g_free (p);
+  return n_allocs > before;
+}
+
+static void
+publish_receive_rounds (EsPublisher  *pub,
+                        EsSubscriber *sub,
+                        guint         rounds,
+                        guint         per_round,
+                        gboolean      batch)
+{
+  static guint64 counter;
+  EsTestPacket packet;
+  EsTestPacket packets[50];
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      for (guint i = 0; i < per_round; i++)
+        {
+          es_test_packet_init (&packet, 0, counter + i);
+          if (!es_publisher_publish_data (pub, &packet, sizeof packet, NULL, NULL))
+            g_error ("publish_data failed");
+        }
+
+      if (!batch)
+        {
+          for (guint i = 0; i < per_round; i++)
+            {
+              if (!es_subscriber_receive_data (sub, &packet, sizeof packet, G_TIME_SPAN_SECOND, NULL, NULL))
+                g_error ("receive_data failed");
+              if (packet.counter != counter + i || !es_test_packet_check (&packet))
+                g_error ("wrong packet");
+            }
+        }
+      else
+        {
+          guint got = 0;
+
+          while (got < per_round)
+            {
+              guint n = es_subscriber_receive_data_batch (sub, packets, sizeof packets[0],
+                                                          MIN (G_N_ELEMENTS (packets), per_round - got),
+                                                          G_TIME_SPAN_SECOND, NULL, NULL);
+              if (n == 0)
+                g_error ("receive_data_batch failed");
+              for (guint i = 0; i < n; i++)
+                if (packets[i].counter != counter + got + i)
+                  g_error ("wrong packet");
+              got += n;
+            }
+        }
+      counter += per_round;
+    }
+}
+
+static void
+test_static_no_allocation (EsFixture     *f,
+                           gconstpointer  data)
+{
+  EsEventSystemBuilder *b;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  guint64 allocs;
+
+  g_test_summary ("100,000 publish_data/receive_data pairs on the static fast path allocate nothing");
+
+  if (!ES_TEST_INTERPOSE_MALLOC)
+    {
+      g_test_skip ("malloc interposition is disabled under sanitizers");
+      return;
+    }
+  if (!alloc_counting_works ())
+    {
+      g_test_skip ("malloc interposition is not effective in this binary");
+      return;
+    }
+
+  b = es_test_builder_new (f->impl);
+  es_event_system_builder_set_channel_capacity (b, 1024);
+  es_fixture_replace (f, b, TRUE);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  /* Warm up: lazy initialisation is allowed to allocate once. */
+  publish_receive_rounds (pub, sub, 2, 500, FALSE);
+  publish_receive_rounds (pub, sub, 2, 500, TRUE);
+
+  n_allocs = 0;
+  counting_allocs = TRUE;
+  publish_receive_rounds (pub, sub, 200, 500, FALSE);
+  counting_allocs = FALSE;
+  allocs = n_allocs;
+  g_assert_cmpuint (allocs, ==, 0);
+
+  n_allocs = 0;
+  counting_allocs = TRUE;
+  publish_receive_rounds (pub, sub, 200, 500, TRUE);
+  counting_allocs = FALSE;
+  allocs = n_allocs;
+  g_assert_cmpuint (allocs, ==, 0);
+
+  g_assert_cmpuint (es_subscriber_get_received_count (sub), ==, 2 * 200 * 500 + 2 * 2 * 500);
+  es_test_assert_accounting (sub);
+}
+
+static void
+test_static_ring_capacity (EsFixture     *f,
+                           gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  guint accepted = 0;
+
+  g_test_summary ("a subscriber holds at least channel-capacity events (the static ring rounds up "
+                  "to a power of two; zero-copy holds exactly channel-capacity)");
+
+  es_event_system_builder_set_channel_capacity (b, 5);
+  es_event_system_builder_set_backpressure_strategy (b, ES_BACKPRESSURE_DROP_NEWEST);
+  es_fixture_replace (f, b, TRUE);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      EsTestPacket packet;
+
+      es_test_packet_init (&packet, 0, i);
+      if (!es_publisher_publish_data (pub, &packet, sizeof packet, NULL, &error))
+        {
+          g_assert_true (es_error_is_backpressure (error));
+          g_clear_error (&error);
+          break;
+        }
+      accepted++;
+    }
+
+  g_assert_cmpuint (accepted, >=, 5);
+  if (f->impl == ES_IMPLEMENTATION_STATIC_FAST_PATH)
+    g_assert_cmpuint (accepted, <=, 8);
+  else
+    g_assert_cmpuint (accepted, ==, 5);
+  g_assert_cmpuint (es_subscriber_get_queue_depth (sub), ==, accepted);
+  g_assert_cmpuint (es_test_drain (sub), ==, accepted);
+  es_test_assert_accounting (sub);
+}
+
+typedef struct {
+  EsPublisher *pub;
+  guint        n;
+  gint         published;   /* atomic */
+  gint         done;        /* atomic */
+  GError      *error;
+} BlockPublisher;
+
+static gpointer
+block_publisher_thread (gpointer user_data)
+{
+  BlockPublisher *bp = user_data;
+
+  for (guint i = 0; i < bp->n; i++)
+    {
+      EsTestPacket packet;
+
+      es_test_packet_init (&packet, 0, i);
+      if (!es_publisher_publish_data (bp->pub, &packet, sizeof packet, NULL, &bp->error))
+        break;
+      g_atomic_int_inc (&bp->published);
+    }
+  g_atomic_int_set (&bp->done, 1);
+  return NULL;
+}
+
+static void
+test_static_block_behind (EsFixture     *f,
+                          gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  BlockPublisher bp = { NULL, 64, 0, 0, NULL };
+  GThread *thread;
+  gint stuck_at;
+
+  g_test_summary ("with BLOCK, publish_data waits while a subscriber is a full ring behind, and "
+                  "continues as soon as it receives");
+
+  es_event_system_builder_set_channel_capacity (b, 8);
+  es_event_system_builder_set_backpressure_strategy (b, ES_BACKPRESSURE_BLOCK);
+  es_event_system_builder_set_default_timeout (b, -1);
+  es_fixture_replace (f, b, TRUE);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  bp.pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  thread = g_thread_new ("block-publisher", block_publisher_thread, &bp);
+
+  ES_TEST_WAIT_UNTIL (es_publisher_get_backpressure_state (bp.pub) == ES_BACKPRESSURE_STATE_BLOCKED,
+                      ES_TEST_HANG_SECONDS);
+  stuck_at = g_atomic_int_get (&bp.published);
+  g_assert_cmpint (stuck_at, >=, 8);
+  g_assert_cmpint (stuck_at, <=, 16);
+  g_assert_cmpint (g_atomic_int_get (&bp.done), ==, 0);
+
+  /* Nothing moves while nobody receives. */
+  g_usleep (20 * 1000);
+  g_assert_cmpint (g_atomic_int_get (&bp.published), ==, stuck_at);
+  g_assert_cmpuint (es_subscriber_get_queue_depth (sub), ==, (gsize) stuck_at);
+
+  /* Receiving makes room; everything arrives in order. */
+  for (guint i = 0; i < bp.n; i++)
+    {
+      EsTestPacket packet;
+
+      g_assert_true (es_subscriber_receive_data (sub, &packet, sizeof packet,
+                                                 ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (packet.counter, ==, i);
+      g_assert_true (es_test_packet_check (&packet));
+    }
+
+  ES_TEST_WAIT_UNTIL (g_atomic_int_get (&bp.done), ES_TEST_HANG_SECONDS);
+  g_thread_join (thread);
+  g_assert_no_error (bp.error);
+  g_assert_cmpint (bp.published, ==, 64);
+  g_assert_cmpint (es_publisher_get_backpressure_state (bp.pub), !=, ES_BACKPRESSURE_STATE_BLOCKED);
+  g_clear_object (&bp.pub);
+  es_test_assert_accounting (sub);
+}
+
+static void
+test_static_slowest_gates (EsFixture     *f,
+                           gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) fast = NULL;
+  g_autoptr(EsSubscriber) slow = NULL;
+  BlockPublisher bp = { NULL, 64, 0, 0, NULL };
+  GThread *thread;
+  guint64 next_fast = 0;
+
+  g_test_summary ("with BLOCK the slowest subscriber gates the publisher; a fast one is never ahead "
+                  "of what was published and loses nothing");
+
+  es_event_system_builder_set_channel_capacity (b, 8);
+  es_event_system_builder_set_default_timeout (b, -1);
+  es_fixture_replace (f, b, TRUE);
+  fast = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  slow = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  bp.pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  thread = g_thread_new ("block-publisher", block_publisher_thread, &bp);
+
+  /* The fast subscriber reads whatever it can while the slow one sleeps. */
+  ES_TEST_WAIT_UNTIL (es_publisher_get_backpressure_state (bp.pub) == ES_BACKPRESSURE_STATE_BLOCKED,
+                      ES_TEST_HANG_SECONDS);
+  for (;;)
+    {
+      EsTestPacket packet;
+
+      if (!es_subscriber_receive_data (fast, &packet, sizeof packet, 0, NULL, &error))
+        {
+          g_assert_error (error, ES_ERROR, ES_ERROR_TIMEOUT);
+          g_clear_error (&error);
+          break;
+        }
+      g_assert_cmpuint (packet.counter, ==, next_fast);
+      next_fast++;
+    }
+  g_assert_cmpuint (next_fast, >=, 8);
+  g_assert_cmpuint (next_fast, <, 64);
+
+  /* Now both drain. */
+  for (guint64 i = 0; i < 64; i++)
+    {
+      EsTestPacket packet;
+
+      g_assert_true (es_subscriber_receive_data (slow, &packet, sizeof packet,
+                                                 ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (packet.counter, ==, i);
+      /* Keep the fast one moving too, or it becomes the slow one. */
+      while (next_fast < 64 && es_subscriber_receive_data (fast, &packet, sizeof packet, 0, NULL, NULL))
+        {
+          g_assert_cmpuint (packet.counter, ==, next_fast);
+          next_fast++;
+        }
+    }
+  while (next_fast < 64)
+    {
+      EsTestPacket packet;
+
+      g_assert_true (es_subscriber_receive_data (fast, &packet, sizeof packet,
+                                                 ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (packet.counter, ==, next_fast);
+      next_fast++;
+    }
+
+  ES_TEST_WAIT_UNTIL (g_atomic_int_get (&bp.done), ES_TEST_HANG_SECONDS);
+  g_thread_join (thread);
+  g_assert_no_error (bp.error);
+  g_clear_object (&bp.pub);
+  es_test_assert_accounting (fast);
+  es_test_assert_accounting (slow);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  es_test_add_one (ES_IMPLEMENTATION_STATIC_FAST_PATH, "Static/no-allocation", test_static_no_allocation);
+  es_test_add ("Static/ring-capacity", test_static_ring_capacity);
+  es_test_add ("Static/block-behind", test_static_block_behind);
+  es_test_add ("Static/slowest-gates", test_static_slowest_gates);
+
+  return g_test_run ();
+}
