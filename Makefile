@@ -8,7 +8,7 @@
 #   make clean   remove the build trees
 
 BUILDDIR ?= _build
-DEMO_ARGS ?=
+DEMO_ARGS ?= --dashboard 8080 --duration 10
 
 # deps must finish before build starts, even under make -j.
 .NOTPARALLEL:

@@ -760,8 +760,10 @@ find_typelib_dir (char **why)
     if (exe)
       {
         g_autofree char *d = g_path_get_dirname (exe);
-        rel = g_build_filename (d, "..", "introspection", NULL);
-        candidates[1] = rel;
+        g_autofree char *up = g_build_filename (d, "..", "introspection", NULL);
+        rel = g_canonicalize_filename (up, NULL);
+        if (!g_str_equal (rel, candidates[0]))
+          candidates[1] = rel;
       }
     for (guint i = 0; i < G_N_ELEMENTS (candidates) && candidates[i]; i++)
       {
@@ -773,9 +775,11 @@ find_typelib_dir (char **why)
       }
   }
   g_ptr_array_add (tried, NULL);
-  *why = g_strdup_printf ("EventSys-1.0.typelib not found (looked in GI_TYPELIB_PATH and %s); "
-                          "build with -Dintrospection=enabled or set GI_TYPELIB_PATH",
-                          g_strjoinv (", ", (char **) tried->pdata));
+  {
+    g_autofree char *list = g_strjoinv (", ", (char **) tried->pdata);
+    *why = g_strdup_printf ("EventSys-1.0.typelib not found (looked in GI_TYPELIB_PATH and %s); "
+                            "build with -Dintrospection=enabled or set GI_TYPELIB_PATH", list);
+  }
   return NULL;
 }
 
@@ -1564,17 +1568,26 @@ main (int argc, char **argv)
     }
 
   mode = opt_smoke ? mode_smoke : opt_quick ? mode_quick : mode_full;
-  if (opt_smoke && running_under_valgrind ())
+  if (opt_smoke)
     {
-      /* meson test --setup valgrind: a correctness run, ~50x slower. */
-      mode.events /= 10;
-      mode.events_w5_small /= 10;
-      mode.events_w5_large /= 10;
-      mode.w6_seconds /= 4;
-      mode.w7_events /= 4;
-      mode.w8_single /= 10;
-      mode.w8_allocs /= 10;
-      mode.timeout_us *= 20;
+      /* Under valgrind or a sanitizer (the test setups set ES_TEST_SCALE) the
+       * smoke test is a correctness run: shrink it. */
+      const char *scale_env = g_getenv ("ES_TEST_SCALE");
+      double scale = scale_env ? g_ascii_strtod (scale_env, NULL) : 1.0;
+
+      if (running_under_valgrind ())
+        scale = MIN (scale, 0.1);
+      if (scale > 0 && scale < 1)
+        {
+          mode.events = MAX (mode.events * scale, 1000);
+          mode.events_w5_small = MAX (mode.events_w5_small * scale, 1000);
+          mode.events_w5_large = MAX (mode.events_w5_large * scale, 200);
+          mode.w6_seconds = MAX (mode.w6_seconds * scale, 0.05);
+          mode.w7_events = MAX (mode.w7_events * scale, 500);
+          mode.w8_single = MAX (mode.w8_single * scale, 5000);
+          mode.w8_allocs = MAX (mode.w8_allocs * scale, 5000);
+          mode.timeout_us *= 20;
+        }
     }
   if (opt_rounds > 0)
     {

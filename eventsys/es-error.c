@@ -13,7 +13,17 @@
  *
  * Since: 1.0
  */
-G_DEFINE_QUARK (es-error-quark, es_error)
+GQuark
+es_error_quark (void)
+{
+  /* Not G_DEFINE_QUARK: its unguarded static is a data race when two
+   * threads make the first call at once. */
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("es-error-quark"));
+  return (GQuark) quark;
+}
 
 /**
  * es_error_is_backpressure:

@@ -46,7 +46,8 @@ struct _EsEvent
  * stamped), or a new shallow copy sharing the payload when it was. */
 EsEvent *_es_event_seal          (EsEvent              *event,
                                   guint32               type_index,
-                                  guint64               sequence) G_GNUC_WARN_UNUSED_RESULT;
+                                  guint64               sequence,
+                                  guint64               trace_salt) G_GNUC_WARN_UNUSED_RESULT;
 /* A sealed event built from a static ring slot. */
 EsEvent *_es_event_new_from_slot (GType                 event_type,
                                   guint32               type_index,

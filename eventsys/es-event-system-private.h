@@ -34,6 +34,7 @@ typedef struct {
   atomic_uint  generation;                 /* odd while a subscription changes, see below */
   EsConfig     config;
   EsBufferManager *buffer_manager;         /* owned by the system */
+  guint64      trace_salt;                 /* seeds this system's lazy trace ids */
   EsMetrics   *metrics;                    /* owned, NULL when off */
 } EsSystemCore;
 

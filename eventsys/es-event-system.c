@@ -8,6 +8,7 @@
 #include "es-event-system-private.h"
 #include "es-event-type-private.h"
 #include "es-metrics-private.h"
+#include "es-trace-private.h"
 #include "es-subscriber-private.h"
 
 /**
@@ -301,6 +302,9 @@ es_event_system_class_init (EsEventSystemClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
 
+  /* Register the error quark once, before any thread can race for it. */
+  (void) es_error_quark ();
+
   object_class->dispose = es_event_system_dispose;
   object_class->finalize = es_event_system_finalize;
   object_class->constructed = es_event_system_constructed;
@@ -446,6 +450,7 @@ es_event_system_init (EsEventSystem *self)
 
   atomic_init (&priv->core.state, ES_EVENT_SYSTEM_STATE_CREATED);
   atomic_init (&priv->core.generation, 2);
+  priv->core.trace_salt = _es_trace_new_salt ();
   pthread_mutex_init (&priv->lock, NULL);
   priv->subscribers = g_ptr_array_new ();
 }

@@ -544,18 +544,21 @@ es_event_set_traceparent (EsEvent     *event,
 static void
 stamp (EsEvent *event,
        guint32  type_index,
-       guint64  sequence)
+       guint64  sequence,
+       guint64  trace_salt)
 {
   event->type_index = type_index;
   event->sequence = sequence;
   event->timestamp = g_get_monotonic_time ();
-  _es_trace_context_init_child (&event->trace, event->has_parent ? &event->parent : NULL);
+  _es_trace_context_init_lazy (&event->trace, event->has_parent ? &event->parent : NULL,
+                               trace_salt, type_index, sequence);
 }
 
 EsEvent *
 _es_event_seal (EsEvent *event,
                 guint32  type_index,
-                guint64  sequence)
+                guint64  sequence,
+                guint64  trace_salt)
 {
   int expected = 0;
   EsEvent *copy;
@@ -563,7 +566,7 @@ _es_event_seal (EsEvent *event,
   if (atomic_compare_exchange_strong_explicit (&event->sealed, &expected, 1,
                                                memory_order_acq_rel, memory_order_acquire))
     {
-      stamp (event, type_index, sequence);
+      stamp (event, type_index, sequence, trace_salt);
       return es_event_ref (event);
     }
 
@@ -597,7 +600,7 @@ _es_event_seal (EsEvent *event,
     default:
       g_assert_not_reached ();
     }
-  stamp (copy, type_index, sequence);
+  stamp (copy, type_index, sequence, trace_salt);
   return copy;
 }
 

@@ -4,7 +4,7 @@
 /* Internal helpers shared by every eventsys source file. */
 
 #include <stdatomic.h>
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -32,6 +32,25 @@ es_next_pow2 (guint64 v)
   while (p < v)
     p <<= 1;
   return p;
+}
+
+/* A type check for the hot entry points: an exact class match against the
+ * two built-in implementations costs a load and two compares, where
+ * G_TYPE_CHECK_INSTANCE_TYPE() walks the type tree for any subclass. Other
+ * implementations take the full check. */
+static inline gboolean
+es_instance_is_fast (gconstpointer instance,
+                     GType         impl_a,
+                     GType         impl_b,
+                     GType         base)
+{
+  const GTypeInstance *i = instance;
+  GType t;
+
+  if (G_UNLIKELY (i == NULL || i->g_class == NULL))
+    return FALSE;
+  t = i->g_class->g_type;
+  return G_LIKELY (t == impl_a || t == impl_b) || g_type_is_a (t, base);
 }
 
 /* Deadline helpers: deadlines are g_get_monotonic_time() microseconds, -1 = never. */

@@ -109,4 +109,7 @@ EsBackpressureAction _es_publisher_ask_custom (EsPublisher  *self,
                                                EsSubscriber *subscriber,
                                                EsEvent      *event);
 
+#define ES_IS_PUBLISHER_FAST(obj) \
+  es_instance_is_fast ((obj), ES_TYPE_STATIC_PUBLISHER, ES_TYPE_ZERO_COPY_PUBLISHER, ES_TYPE_PUBLISHER)
+
 G_END_DECLS

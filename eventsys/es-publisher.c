@@ -374,7 +374,7 @@ es_publisher_publish (EsPublisher   *self,
   gboolean ok;
   GError *local_error = NULL;
 
-  g_return_val_if_fail (ES_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
   g_return_val_if_fail (event != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -419,7 +419,7 @@ es_publisher_publish_data (EsPublisher    *self,
   gboolean ok;
   GError *local_error = NULL;
 
-  g_return_val_if_fail (ES_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -475,7 +475,7 @@ es_publisher_publish_object (EsPublisher   *self,
   gboolean ok;
   GError *local_error = NULL;
 
-  g_return_val_if_fail (ES_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
   g_return_val_if_fail (G_IS_OBJECT (object), FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);

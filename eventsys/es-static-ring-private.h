@@ -61,6 +61,7 @@ struct _EsStaticRing
   EsBufferManager  *buffer_manager;                  /* the system's, unowned */
   EsBufferCounters *buffer;                          /* its counters */
   atomic_uint_least64_t released;                    /* charges released below this sequence */
+  guint64           trace_salt;                      /* the system's */
   EsWaitQueue       data_wq;                         /* receivers sleep here */
   EsWaitQueue       space_wq;                        /* BLOCKed publishers sleep here */
   pthread_mutex_t   lock;                            /* protects subs */
@@ -69,7 +70,8 @@ struct _EsStaticRing
 
 EsStaticRing *_es_static_ring_new  (const EsEventTypeInfo *info,
                                     guint                  channel_capacity,
-                                    EsBufferManager       *buffer_manager);
+                                    EsBufferManager       *buffer_manager,
+                                    guint64                trace_salt);
 /* Releases the buffer charges of the slots every open cursor has passed
  * (with a global limit), and returns how many events are still held. */
 guint64       _es_static_ring_reclaim (EsStaticRing       *ring);

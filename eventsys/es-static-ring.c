@@ -19,10 +19,12 @@ _Static_assert (offsetof (EsStaticRing, capacity) - offsetof (EsStaticRing, gate
 EsStaticRing *
 _es_static_ring_new (const EsEventTypeInfo *info,
                      guint                  channel_capacity,
-                     EsBufferManager       *buffer_manager)
+                     EsBufferManager       *buffer_manager,
+                     guint64                trace_salt)
 {
   EsStaticRing *ring = g_aligned_alloc0 (1, sizeof (EsStaticRing), ES_CACHELINE);
 
+  ring->trace_salt = trace_salt;
   ring->buffer_manager = buffer_manager;
   ring->buffer = _es_buffer_manager_get_counters (buffer_manager);
   atomic_init (&ring->released, 0);
@@ -244,7 +246,7 @@ write_slot (EsStaticRing  *ring,
     {
       slot->timestamp = g_get_monotonic_time ();
       slot->priority = ES_EVENT_PRIORITY_NORMAL;
-      _es_trace_context_init_child (&slot->trace, NULL);
+      _es_trace_context_init_lazy (&slot->trace, NULL, ring->trace_salt, ring->type_index, seq + 1);
     }
 
   /* Release: the payload and header above are visible to whoever acquires
@@ -455,7 +457,7 @@ _es_static_ring_publish (EsStaticRing  *ring,
 
   if (event != NULL)
     {
-      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1);
+      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1, ring->trace_salt);
 
       write_slot (ring, seq, data, sealed);
       es_event_unref (sealed);

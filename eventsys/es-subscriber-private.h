@@ -77,4 +77,7 @@ void            _es_subscriber_set_filter   (EsSubscriber       *self,
 void            _es_subscriber_mark_closed  (EsSubscriber       *self,
                                              gboolean            discard);
 
+#define ES_IS_SUBSCRIBER_FAST(obj) \
+  es_instance_is_fast ((obj), ES_TYPE_STATIC_SUBSCRIBER, ES_TYPE_ZERO_COPY_SUBSCRIBER, ES_TYPE_SUBSCRIBER)
+
 G_END_DECLS

@@ -690,7 +690,7 @@ es_subscriber_receive_timeout (EsSubscriber  *self,
   EsEvent *event = NULL;
   PullRequest req = { &event, NULL, 0, 1 };
 
-  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  g_return_val_if_fail (ES_IS_SUBSCRIBER_FAST (self), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -719,7 +719,7 @@ es_subscriber_try_receive (EsSubscriber  *self,
   EsSubscriberPrivate *priv;
   EsEvent *event = NULL;
 
-  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  g_return_val_if_fail (ES_IS_SUBSCRIBER_FAST (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   priv = PRIV (self);
@@ -796,7 +796,7 @@ es_subscriber_receive_data_batch (EsSubscriber  *self,
 {
   PullRequest req = { NULL, data, element_size, max_elements };
 
-  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
+  g_return_val_if_fail (ES_IS_SUBSCRIBER_FAST (self), 0);
   g_return_val_if_fail (data != NULL, 0);
   g_return_val_if_fail (max_elements > 0, 0);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), 0);
@@ -836,7 +836,7 @@ es_subscriber_receive_batch (EsSubscriber  *self,
   PullRequest req;
   guint n;
 
-  g_return_val_if_fail (ES_IS_SUBSCRIBER (self), NULL);
+  g_return_val_if_fail (ES_IS_SUBSCRIBER_FAST (self), NULL);
   g_return_val_if_fail (max_events > 0, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -929,13 +929,15 @@ subscriber_source_dispatch (GSource     *source,
     {
       EsEvent *event = NULL;
       const EsTraceContext *previous;
+      EsTraceContext trace;
       gboolean keep = TRUE;
 
       if (pull_events (self, priv, &event, 1) == 0)
         break;
 
       /* Events published from the handler inherit this event's trace-id. */
-      previous = _es_trace_push_current (&event->trace);
+      _es_trace_context_resolve (&event->trace, &trace);
+      previous = _es_trace_push_current (&trace);
       if (has_handlers)
         g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
       if (func != NULL)

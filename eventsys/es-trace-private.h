@@ -6,19 +6,41 @@
 G_BEGIN_DECLS
 
 /* W3C trace context carried by every event. Stored as integers so that the
- * static fast path can keep it in a ring slot without formatting. */
+ * static fast path can keep it in a ring slot without formatting.
+ *
+ * Publishing must stay cheap, so new ids are not drawn at publish time: a
+ * context is stored *lazily* as a seed (system salt, type index, sequence)
+ * and resolved into ids — a bijective 64-bit mix of the seed — only when
+ * someone reads it (traceparent, inheritance). Ids are therefore unique per
+ * system, type and sequence, and stable for every subscriber. */
+typedef enum {
+  ES_TRACE_RESOLVED,      /* trace_hi/lo and span_id are the ids */
+  ES_TRACE_DERIVE_ALL,    /* trace_hi = salt, trace_lo = seed: derive all three */
+  ES_TRACE_DERIVE_SPAN,   /* trace-id inherited, span_id = seed: derive the span */
+} EsTraceMode;
+
 typedef struct {
   guint64 trace_hi;
   guint64 trace_lo;
   guint64 span_id;
   guint8  flags;
+  guint8  mode;           /* EsTraceMode */
 } EsTraceContext;
 
-/* Fills @ctx for a new event: the trace-id of the event being handled on this
- * thread (see _es_trace_push_current()) or of @parent, else a fresh one, and
- * always a fresh span-id. Cheap: a thread-local xorshift generator. */
-void                  _es_trace_context_init_child (EsTraceContext       *ctx,
-                                                    const EsTraceContext *parent);
+/* Fills @ctx for a new event published with sequence @sequence of the type
+ * with registry index @type_index: inherits the trace-id of @parent, else of
+ * the event being handled on this thread (_es_trace_push_current()), else
+ * starts a trace. A few stores; nothing is computed. */
+void                  _es_trace_context_init_lazy  (EsTraceContext       *ctx,
+                                                    const EsTraceContext *parent,
+                                                    guint64               salt,
+                                                    guint32               type_index,
+                                                    guint64               sequence);
+/* The ids of @ctx. */
+void                  _es_trace_context_resolve    (const EsTraceContext *ctx,
+                                                    EsTraceContext       *out);
+/* A random salt for a new system. */
+guint64               _es_trace_new_salt           (void);
 gboolean              _es_trace_context_parse      (const char           *traceparent,
                                                     EsTraceContext       *ctx,
                                                     GError              **error);
@@ -26,7 +48,8 @@ char                 *_es_trace_context_format     (const EsTraceContext *ctx);
 char                 *_es_trace_context_format_id  (const EsTraceContext *ctx);
 
 /* The context of the event being handled on this thread, so that events
- * published from a handler inherit its trace-id. Push/pop nest. */
+ * published from a handler inherit its trace-id. Push/pop nest; the pushed
+ * context must be resolved and outlive the push. */
 const EsTraceContext *_es_trace_get_current        (void);
 const EsTraceContext *_es_trace_push_current       (const EsTraceContext *ctx);
 void                  _es_trace_pop_current        (const EsTraceContext *previous);

@@ -7,44 +7,39 @@
 #include "eventsys.h"
 #include "es-trace-private.h"
 
-static __thread guint64 rng_state[2];
-static __thread const EsTraceContext *current_ctx;
+/* initial-exec: a plain %fs-relative load, not a __tls_get_addr call. */
+static __thread const EsTraceContext *current_ctx __attribute__ ((tls_model ("initial-exec")));
 
+/* splitmix64's finalizer: a bijection, so distinct seeds give distinct ids. */
 static inline guint64
-rng_next (void)
+mix64 (guint64 z)
 {
-  guint64 s1 = rng_state[0];
-  const guint64 s0 = rng_state[1];
-
-  if (G_UNLIKELY ((s0 | s1) == 0))
-    {
-      /* Seed once per thread from GLib's (locked) generator. */
-      rng_state[0] = ((guint64) g_random_int () << 32) | g_random_int () | 1;
-      rng_state[1] = ((guint64) g_random_int () << 32) | g_random_int ();
-      s1 = rng_state[0];
-      return rng_next ();
-    }
-  rng_state[0] = s0;
-  s1 ^= s1 << 23;
-  rng_state[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-  return rng_state[1] + s0;
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
 }
 
 static inline guint64
-rng_nonzero (void)
+nonzero (guint64 v)
 {
-  guint64 v;
+  return v != 0 ? v : G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+}
 
-  do
-    v = rng_next ();
-  while (v == 0);
-  return v;
+guint64
+_es_trace_new_salt (void)
+{
+  return ((guint64) g_random_int () << 32) | g_random_int ();
 }
 
 void
-_es_trace_context_init_child (EsTraceContext       *ctx,
-                              const EsTraceContext *parent)
+_es_trace_context_init_lazy (EsTraceContext       *ctx,
+                             const EsTraceContext *parent,
+                             guint64               salt,
+                             guint32               type_index,
+                             guint64               sequence)
 {
+  guint64 seed = ((guint64) type_index << 48) ^ sequence;
+
   if (parent == NULL)
     parent = current_ctx;
 
@@ -53,14 +48,39 @@ _es_trace_context_init_child (EsTraceContext       *ctx,
       ctx->trace_hi = parent->trace_hi;
       ctx->trace_lo = parent->trace_lo;
       ctx->flags = parent->flags;
+      ctx->span_id = seed ^ mix64 (salt);
+      ctx->mode = ES_TRACE_DERIVE_SPAN;
     }
   else
     {
-      ctx->trace_hi = rng_next ();
-      ctx->trace_lo = rng_nonzero ();
+      ctx->trace_hi = salt;
+      ctx->trace_lo = seed;
+      ctx->span_id = 0;
       ctx->flags = 0x01;  /* sampled */
+      ctx->mode = ES_TRACE_DERIVE_ALL;
     }
-  ctx->span_id = rng_nonzero ();
+}
+
+void
+_es_trace_context_resolve (const EsTraceContext *ctx,
+                           EsTraceContext       *out)
+{
+  *out = *ctx;
+  switch (ctx->mode)
+    {
+    case ES_TRACE_DERIVE_ALL:
+      out->trace_hi = mix64 (ctx->trace_hi ^ G_GUINT64_CONSTANT (0x6a09e667f3bcc908));
+      out->trace_lo = nonzero (mix64 (ctx->trace_lo + ctx->trace_hi));
+      out->span_id = nonzero (mix64 (ctx->trace_lo ^ mix64 (ctx->trace_hi)));
+      break;
+    case ES_TRACE_DERIVE_SPAN:
+      out->span_id = nonzero (mix64 (ctx->span_id ^ ctx->trace_lo));
+      break;
+    case ES_TRACE_RESOLVED:
+    default:
+      break;
+    }
+  out->mode = ES_TRACE_RESOLVED;
 }
 
 static gboolean
@@ -125,19 +145,26 @@ _es_trace_context_parse (const char      *traceparent,
   ctx->trace_lo = lo;
   ctx->span_id = span;
   ctx->flags = (guint8) flags;
+  ctx->mode = ES_TRACE_RESOLVED;
   return TRUE;
 }
 
 char *
-_es_trace_context_format (const EsTraceContext *ctx)
+_es_trace_context_format (const EsTraceContext *lazy)
 {
+  EsTraceContext resolved, *ctx = &resolved;
+
+  _es_trace_context_resolve (lazy, &resolved);
   return g_strdup_printf ("00-%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x-%016" G_GINT64_MODIFIER "x-%02x",
                           ctx->trace_hi, ctx->trace_lo, ctx->span_id, ctx->flags);
 }
 
 char *
-_es_trace_context_format_id (const EsTraceContext *ctx)
+_es_trace_context_format_id (const EsTraceContext *lazy)
 {
+  EsTraceContext resolved, *ctx = &resolved;
+
+  _es_trace_context_resolve (lazy, &resolved);
   return g_strdup_printf ("%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x",
                           ctx->trace_hi, ctx->trace_lo);
 }

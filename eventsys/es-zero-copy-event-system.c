@@ -245,21 +245,22 @@ handler_dispatch (gpointer data,
   self = handler->system;
   batch = ep->base.core->config.batch_size;
 
-  active = atomic_fetch_add_explicit (&self->active, 1, memory_order_relaxed) + 1;
-  peak = atomic_load_explicit (&self->peak, memory_order_relaxed);
-  while (active > peak &&
-         !atomic_compare_exchange_weak_explicit (&self->peak, &peak, active,
-                                                 memory_order_relaxed, memory_order_relaxed))
-    ;
-
   for (;;)
     {
       guint n = 0;
+
+      active = atomic_fetch_add_explicit (&self->active, 1, memory_order_relaxed) + 1;
+      peak = atomic_load_explicit (&self->peak, memory_order_relaxed);
+      while (active > peak &&
+             !atomic_compare_exchange_weak_explicit (&self->peak, &peak, active,
+                                                     memory_order_relaxed, memory_order_relaxed))
+        ;
 
       while (n < batch && !atomic_load_explicit (&handler->removed, memory_order_acquire))
         {
           EsEvent *event = _es_zc_queue_pop (ep->queue);
           const EsTraceContext *previous;
+          EsTraceContext trace;
 
           if (event == NULL)
             break;
@@ -268,7 +269,8 @@ handler_dispatch (gpointer data,
           es_wait_queue_notify (&ep->space_wq);
 
           /* No lock is held here: a slow handler only delays itself. */
-          previous = _es_trace_push_current (&event->trace);
+          _es_trace_context_resolve (&event->trace, &trace);
+          previous = _es_trace_push_current (&trace);
           handler->func (event, handler->data);
           _es_trace_pop_current (previous);
           es_event_unref (event);
@@ -285,6 +287,8 @@ handler_dispatch (gpointer data,
           return;
         }
 
+      /* Not running from here on: a kick may start the next run. */
+      atomic_fetch_sub_explicit (&self->active, 1, memory_order_relaxed);
       if (atomic_load (&handler->removed))
         {
           /* Removed while we ran: `scheduled` stays set, nothing runs again. */
@@ -297,7 +301,6 @@ handler_dispatch (gpointer data,
         break;
     }
 
-  atomic_fetch_sub_explicit (&self->active, 1, memory_order_relaxed);
   _es_sub_endpoint_unref (&ep->base);
   /* May finalize the system: its pool is freed without waiting for us. */
   g_object_unref (self);
@@ -441,7 +444,9 @@ es_zero_copy_event_system_remove_handler (EsZeroCopyEventSystem *self,
 
   if (subscriber == NULL)
     {
-      g_critical ("No handler with id %u", handler_id);
+      /* Shutdown already ended every handler: removing one then is harmless. */
+      if (es_event_system_get_state (ES_EVENT_SYSTEM (self)) != ES_EVENT_SYSTEM_STATE_STOPPED)
+        g_critical ("No handler with id %u", handler_id);
       return;
     }
   remove_handler (subscriber);

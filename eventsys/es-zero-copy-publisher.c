@@ -104,7 +104,6 @@ charge_buffer (EsPublisher  *publisher,
   EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
   EsBufferCounters *buffer = _es_buffer_manager_get_counters (shared->core->buffer_manager);
   gint64 charge = _es_event_get_charge (event);
-  guint next_victim = 0;
 
   if (buffer->limit == 0)
     {
@@ -128,14 +127,25 @@ charge_buffer (EsPublisher  *publisher,
         {
         case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
           {
-            /* Evict from the targets in turn until the event fits. */
-            gboolean evicted = FALSE;
+            /* Evict from the deepest target queue: the subscriber furthest
+             * behind holds the oldest events, and a fast subscriber keeps
+             * what it is about to read. */
+            EsZcEndpoint *deepest = NULL;
+            gint64 depth = 0;
 
             _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
-            for (guint i = 0; i < targets->n && !evicted; i++)
-              evicted = evict_one ((EsZcEndpoint *) targets->subs[(next_victim + i) % targets->n], dropped);
-            next_victim++;
-            if (!evicted)
+            for (guint i = 0; i < targets->n; i++)
+              {
+                EsZcEndpoint *ep = (EsZcEndpoint *) targets->subs[i];
+                gint64 d = _es_zc_queue_depth (ep->queue);
+
+                if (d > depth)
+                  {
+                    depth = d;
+                    deepest = ep;
+                  }
+              }
+            if (deepest == NULL || !evict_one (deepest, dropped))
               sched_yield ();   /* what fills the buffer is queued elsewhere */
             break;
           }
@@ -237,7 +247,8 @@ deliver (EsPublisher   *publisher,
   if (ok && n_reserved > 0)
     {
       sealed = _es_event_seal (event, shared->type_info->index,
-                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1);
+                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1,
+                               shared->core->trace_salt);
       ok = charge_buffer (publisher, targets, sealed, &deadline, &dropped, cancellable, error);
     }
 
@@ -278,7 +289,8 @@ deliver (EsPublisher   *publisher,
       /* Nobody subscribed: the event is published to no one. Seal it all
        * the same, so that it is immutable like any published event. */
       sealed = _es_event_seal (event, shared->type_info->index,
-                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1);
+                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1,
+                               shared->core->trace_salt);
       es_event_unref (sealed);
     }
 
