@@ -12,12 +12,35 @@ G_BEGIN_DECLS
 /* The counters the implementations charge and release. A zero-copy event is
  * charged once however many subscribers hold it; a static slot is charged
  * when published and released when the slowest subscriber passes it. */
+/* Buffered = charged - released. Publishers charge and receivers release,
+ * each on a cache line of their own, so that counting costs no ping-pong. */
 typedef struct {
-  atomic_int_least64_t bytes;
-  atomic_int_least64_t events;
+  atomic_int_least64_t charged_bytes;
+  atomic_int_least64_t charged_events;
+  ES_CACHELINE_PAD (_pad0);
+  atomic_int_least64_t released_bytes;
+  atomic_int_least64_t released_events;
+  ES_CACHELINE_PAD (_pad1);
   guint64      limit;              /* 0 = unlimited; immutable */
   EsWaitQueue  space;              /* publishers waiting for the global limit */
 } EsBufferCounters;
+
+static inline gint64
+_es_buffer_counters_bytes (EsBufferCounters *c)
+{
+  /* Released first: a concurrent charge can only make the result larger. */
+  gint64 released = atomic_load_explicit (&c->released_bytes, memory_order_acquire);
+
+  return atomic_load_explicit (&c->charged_bytes, memory_order_acquire) - released;
+}
+
+static inline gint64
+_es_buffer_counters_events (EsBufferCounters *c)
+{
+  gint64 released = atomic_load_explicit (&c->released_events, memory_order_acquire);
+
+  return atomic_load_explicit (&c->charged_events, memory_order_acquire) - released;
+}
 
 EsBufferManager  *_es_buffer_manager_new          (guint64          limit);
 EsBufferCounters *_es_buffer_manager_get_counters (EsBufferManager *self);
@@ -42,16 +65,17 @@ _es_buffer_counters_try_charge (EsBufferCounters *c,
 {
   if (c->limit == 0)
     {
-      atomic_fetch_add_explicit (&c->bytes, bytes, memory_order_relaxed);
-      atomic_fetch_add_explicit (&c->events, 1, memory_order_relaxed);
+      atomic_fetch_add_explicit (&c->charged_bytes, bytes, memory_order_relaxed);
+      atomic_fetch_add_explicit (&c->charged_events, 1, memory_order_relaxed);
       return TRUE;
     }
-  if ((guint64) (atomic_fetch_add_explicit (&c->bytes, bytes, memory_order_relaxed) + bytes) > c->limit)
+  if ((guint64) (atomic_fetch_add_explicit (&c->charged_bytes, bytes, memory_order_relaxed) + bytes
+                 - atomic_load_explicit (&c->released_bytes, memory_order_acquire)) > c->limit)
     {
-      atomic_fetch_sub_explicit (&c->bytes, bytes, memory_order_relaxed);
+      atomic_fetch_sub_explicit (&c->charged_bytes, bytes, memory_order_relaxed);
       return FALSE;
     }
-  atomic_fetch_add_explicit (&c->events, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit (&c->charged_events, 1, memory_order_relaxed);
   return TRUE;
 }
 
@@ -60,8 +84,8 @@ _es_buffer_counters_release (EsBufferCounters *c,
                              gint64            bytes,
                              gint64            events)
 {
-  atomic_fetch_sub_explicit (&c->bytes, bytes, memory_order_release);
-  atomic_fetch_sub_explicit (&c->events, events, memory_order_relaxed);
+  atomic_fetch_add_explicit (&c->released_bytes, bytes, memory_order_release);
+  atomic_fetch_add_explicit (&c->released_events, events, memory_order_relaxed);
   if (c->limit != 0)
     es_wait_queue_notify (&c->space);
 }

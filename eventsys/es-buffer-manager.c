@@ -132,8 +132,10 @@ es_buffer_manager_class_init (EsBufferManagerClass *klass)
 static void
 es_buffer_manager_init (EsBufferManager *self)
 {
-  atomic_init (&self->counters.bytes, 0);
-  atomic_init (&self->counters.events, 0);
+  atomic_init (&self->counters.charged_bytes, 0);
+  atomic_init (&self->counters.charged_events, 0);
+  atomic_init (&self->counters.released_bytes, 0);
+  atomic_init (&self->counters.released_events, 0);
   es_wait_queue_init (&self->counters.space);
 }
 
@@ -179,8 +181,8 @@ read_totals (EsBufferManager *self,
 
   if (self->reconcile != NULL)
     self->reconcile (self->reconcile_data, &extra_bytes, &extra_events);
-  *bytes = atomic_load_explicit (&self->counters.bytes, memory_order_acquire) + extra_bytes;
-  *events = atomic_load_explicit (&self->counters.events, memory_order_acquire) + extra_events;
+  *bytes = _es_buffer_counters_bytes (&self->counters) + extra_bytes;
+  *events = _es_buffer_counters_events (&self->counters) + extra_events;
 }
 
 /**

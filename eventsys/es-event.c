@@ -38,11 +38,26 @@
 
 G_DEFINE_BOXED_TYPE (EsEvent, es_event, es_event_ref, es_event_unref)
 
+/* Envelopes come from GSlice: they are typically allocated on a publishing
+ * thread and freed on a receiving one, which GSlice's per-thread magazines
+ * absorb, where malloc's arenas serialize on a lock. */
+static inline gsize
+envelope_size (const EsEvent *event)
+{
+  return sizeof (EsEvent) + (event->payload_kind == ES_PAYLOAD_INLINE ? event->size : 0);
+}
+
+static inline EsEvent *
+envelope_alloc (gsize inline_size)
+{
+  return g_slice_alloc (sizeof (EsEvent) + inline_size);
+}
+
 static EsEvent *
 es_event_alloc (const EsEventTypeInfo *info,
                 gsize                  inline_size)
 {
-  EsEvent *event = g_malloc (sizeof (EsEvent) + inline_size);
+  EsEvent *event = envelope_alloc (inline_size);
 
   atomic_init (&event->ref_count, 1);
   atomic_init (&event->sealed, 0);
@@ -253,7 +268,7 @@ es_event_unref (EsEvent *event)
     default:
       break;
     }
-  g_free (event);
+  g_slice_free1 (envelope_size (event), event);
 }
 
 /**
@@ -571,7 +586,7 @@ _es_event_seal (EsEvent *event,
     }
 
   /* Published before: publish a copy sharing the payload. */
-  copy = g_malloc (sizeof (EsEvent) + (event->payload_kind == ES_PAYLOAD_INLINE ? event->size : 0));
+  copy = envelope_alloc (event->payload_kind == ES_PAYLOAD_INLINE ? event->size : 0);
   atomic_init (&copy->ref_count, 1);
   atomic_init (&copy->sealed, 1);
   copy->event_type = event->event_type;
@@ -619,7 +634,7 @@ _es_event_new_from_slot (GType                 event_type,
 
   if (kind == ES_EVENT_KIND_OBJECT)
     {
-      event = g_malloc (sizeof (EsEvent));
+      event = envelope_alloc (0);
       event->payload_kind = ES_PAYLOAD_OBJECT;
       event->payload = g_object_ref (*(GObject * const *) data);
       event->size = 0;
@@ -628,7 +643,7 @@ _es_event_new_from_slot (GType                 event_type,
     }
   else
     {
-      event = g_malloc (sizeof (EsEvent) + size);
+      event = envelope_alloc (size);
       memcpy (event->inline_data, data, size);
       event->payload_kind = ES_PAYLOAD_INLINE;
       event->payload = event->inline_data;

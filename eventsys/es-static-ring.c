@@ -264,8 +264,7 @@ buffer_has_room (gpointer data)
   EsStaticRing *ring = ((BufferCheck *) data)->ring;
 
   _es_buffer_manager_reconcile (ring->buffer_manager);
-  return (guint64) (atomic_load_explicit (&ring->buffer->bytes, memory_order_acquire) + ring->slot_stride)
-         <= ring->buffer->limit;
+  return (guint64) (_es_buffer_counters_bytes (ring->buffer) + (gint64) ring->slot_stride) <= ring->buffer->limit;
 }
 
 /* With a global limit, a slot is charged before it is claimed. */

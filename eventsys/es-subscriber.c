@@ -841,8 +841,8 @@ es_subscriber_receive_batch (EsSubscriber  *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  result = g_ptr_array_new_full (MIN (max_events, 1024), (GDestroyNotify) es_event_unref);
-  g_ptr_array_set_size (result, max_events);
+  /* Sized, not set_size(): that would zero max_events slots per call. */
+  result = g_ptr_array_new_full (max_events, (GDestroyNotify) es_event_unref);
   req = (PullRequest) { (EsEvent **) result->pdata, NULL, 0, max_events };
   n = pull_wait (self, &req, timeout == 0 ? 0 : es_deadline_from_timeout (timeout), cancellable, error);
   if (n == 0)

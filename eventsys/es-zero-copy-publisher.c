@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <sched.h>
+#include <string.h>
 
 #include "es-event-private.h"
 #include "es-zero-copy-private.h"
@@ -45,8 +46,7 @@ buffer_has_room (gpointer data)
 {
   BufferCheck *check = data;
 
-  return (guint64) (atomic_load_explicit (&check->buffer->bytes, memory_order_acquire) + check->charge)
-         <= check->buffer->limit;
+  return (guint64) (_es_buffer_counters_bytes (check->buffer) + check->charge) <= check->buffer->limit;
 }
 
 static EsBackpressureAction
@@ -192,7 +192,9 @@ deliver (EsPublisher   *publisher,
   guint n_reserved = 0;
   gboolean ok = TRUE;
 
-  /* Reserve a place in every target queue first: all or nothing. */
+  /* Reserve a place in every target queue first: all or nothing. Every
+   * flag is set before the loop can stop early: the rollback reads all. */
+  memset (reserved, 0, targets->n * sizeof *reserved);
   for (guint i = 0; i < targets->n && ok; i++)
     {
       EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];

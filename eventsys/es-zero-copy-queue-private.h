@@ -13,10 +13,12 @@ G_BEGIN_DECLS
  *
  * One bounded lock-free MPMC ring (Vyukov's per-cell sequence design) per
  * priority lane. Any thread may push (publishers) or pop (receivers, and
- * evicting publishers for DROP_OLDEST). `count` is the queue's occupancy
- * across lanes: a push first reserves a place in it, so each lane, sized to
- * the whole capacity, always has a free cell and a push never fails.
- * Lanes other than NORMAL are allocated on first use.
+ * evicting publishers for DROP_OLDEST). Occupancy across lanes is
+ * `reserved - released`: a push first reserves a place, so each lane, sized
+ * to the whole capacity, always has a free cell and a push never fails.
+ * The two counters live on different cache lines and producers compare
+ * against a cached `released`, reading the consumers' line only when the
+ * queue looks full. Lanes other than NORMAL are allocated on first use.
  */
 
 #define ES_ZC_LANES 4
@@ -33,7 +35,9 @@ typedef struct {
 } EsZcLane;
 
 typedef struct {
-  ES_CACHELINE_ALIGNED atomic_int_least64_t count;
+  ES_CACHELINE_ALIGNED atomic_uint_least64_t reserved;         /* producers */
+  atomic_uint_least64_t released_cache;                        /* producers' view of released */
+  ES_CACHELINE_ALIGNED atomic_uint_least64_t released;         /* consumers */
   ES_CACHELINE_ALIGNED guint64 capacity;             /* immutable from here on */
   guint64   mask;
   guint     n_lanes;
@@ -50,25 +54,39 @@ void       _es_zc_queue_free       (EsZcQueue *queue,
 static inline gboolean
 _es_zc_queue_reserve (EsZcQueue *queue)
 {
-  if (atomic_fetch_add_explicit (&queue->count, 1, memory_order_acq_rel) >= (gint64) queue->capacity)
+  guint64 r = atomic_fetch_add_explicit (&queue->reserved, 1, memory_order_relaxed);
+
+  if (G_UNLIKELY (r - atomic_load_explicit (&queue->released_cache, memory_order_relaxed) >= queue->capacity))
     {
-      atomic_fetch_sub_explicit (&queue->count, 1, memory_order_relaxed);
-      return FALSE;
+      /* Looks full: look at the consumers' real count. Acquire pairs with
+       * their release, so the cells they freed are free for us. */
+      guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
+
+      atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
+      if (r - released >= queue->capacity)
+        {
+          atomic_fetch_sub_explicit (&queue->reserved, 1, memory_order_relaxed);
+          return FALSE;
+        }
     }
   return TRUE;
 }
 
+/* Gives a place back: a publisher's reservation it did not use, or a
+ * consumer's after taking an event out. */
 static inline void
 _es_zc_queue_unreserve (EsZcQueue *queue)
 {
-  atomic_fetch_sub_explicit (&queue->count, 1, memory_order_release);
+  atomic_fetch_add_explicit (&queue->released, 1, memory_order_release);
 }
 
 static inline gint64
 _es_zc_queue_depth (EsZcQueue *queue)
 {
-  gint64 n = atomic_load_explicit (&queue->count, memory_order_acquire);
-  return n > 0 ? n : 0;
+  guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
+  guint64 reserved = atomic_load_explicit (&queue->reserved, memory_order_acquire);
+
+  return reserved > released ? (gint64) (reserved - released) : 0;
 }
 
 /* After a successful reserve. */

@@ -27,7 +27,9 @@ _es_zc_queue_new (guint64  capacity,
   EsZcQueue *queue = g_aligned_alloc0 (1, sizeof (EsZcQueue), ES_CACHELINE);
   guint64 size = es_next_pow2 (MAX (capacity, 2));
 
-  atomic_init (&queue->count, 0);
+  atomic_init (&queue->reserved, 0);
+  atomic_init (&queue->released_cache, 0);
+  atomic_init (&queue->released, 0);
   queue->capacity = capacity;
   queue->mask = size - 1;
   queue->n_lanes = priority_lanes ? ES_ZC_LANES : 1;
