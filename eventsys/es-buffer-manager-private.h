@@ -22,8 +22,16 @@ typedef struct {
   atomic_int_least64_t released_events;
   ES_CACHELINE_PAD (_pad1);
   guint64      limit;              /* 0 = unlimited; immutable */
+  guint64      low_bytes;          /* watermarks in bytes; immutable */
+  guint64      high_bytes;
+  atomic_int   above;              /* above the high watermark (until back to low) */
   EsWaitQueue  space;              /* publishers waiting for the global limit */
 } EsBufferCounters;
+
+/* Records a watermark crossing (once per crossing) and schedules
+ * EsBufferManager::watermark-crossed on the system's main context. */
+void _es_buffer_counters_crossed (EsBufferCounters *c,
+                                  gboolean          above);
 
 static inline gint64
 _es_buffer_counters_bytes (EsBufferCounters *c)
@@ -42,7 +50,11 @@ _es_buffer_counters_events (EsBufferCounters *c)
   return atomic_load_explicit (&c->charged_events, memory_order_acquire) - released;
 }
 
-EsBufferManager  *_es_buffer_manager_new          (guint64          limit);
+EsBufferManager  *_es_buffer_manager_new          (guint64          limit,
+                                                   gdouble          low_watermark,
+                                                   gdouble          high_watermark);
+void              _es_buffer_manager_set_context  (EsBufferManager *self,
+                                                   GMainContext    *context);
 EsBufferCounters *_es_buffer_manager_get_counters (EsBufferManager *self);
 
 /* Lets an implementation that releases lazily (the static rings) settle its
@@ -76,6 +88,9 @@ _es_buffer_counters_try_charge (EsBufferCounters *c,
       return FALSE;
     }
   atomic_fetch_add_explicit (&c->charged_events, 1, memory_order_relaxed);
+  if (G_UNLIKELY (!atomic_load_explicit (&c->above, memory_order_relaxed) &&
+                  (guint64) _es_buffer_counters_bytes (c) >= c->high_bytes))
+    _es_buffer_counters_crossed (c, TRUE);
   return TRUE;
 }
 
@@ -87,7 +102,12 @@ _es_buffer_counters_release (EsBufferCounters *c,
   atomic_fetch_add_explicit (&c->released_bytes, bytes, memory_order_release);
   atomic_fetch_add_explicit (&c->released_events, events, memory_order_relaxed);
   if (c->limit != 0)
-    es_wait_queue_notify (&c->space);
+    {
+      if (G_UNLIKELY (atomic_load_explicit (&c->above, memory_order_relaxed) &&
+                      _es_buffer_counters_bytes (c) <= (gint64) c->low_bytes))
+        _es_buffer_counters_crossed (c, FALSE);
+      es_wait_queue_notify (&c->space);
+    }
 }
 
 G_END_DECLS

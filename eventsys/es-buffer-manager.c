@@ -25,7 +25,15 @@ struct _EsBufferManager
   EsBufferCounters      counters;     /* atomic */
   EsBufferReconcileFunc reconcile;    /* immutable once the system is constructed */
   gpointer              reconcile_data;
+  GMainContext         *context;      /* owned; where signals are emitted; set by start() */
 };
+
+enum {
+  SIGNAL_WATERMARK_CROSSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
@@ -46,6 +54,7 @@ es_buffer_manager_finalize (GObject *object)
   EsBufferManager *self = ES_BUFFER_MANAGER (object);
 
   es_wait_queue_clear (&self->counters.space);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (es_buffer_manager_parent_class)->finalize (object);
 }
@@ -127,6 +136,25 @@ es_buffer_manager_class_init (EsBufferManagerClass *klass)
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * EsBufferManager::watermark-crossed:
+   * @self: the buffer manager
+   * @above: %TRUE when utilization rose to the high watermark, %FALSE when
+   *   it fell back to the low watermark
+   *
+   * Emitted when the global buffer (#EsEventSystem:global-buffer-size)
+   * crosses its watermarks (#EsEventSystem:high-watermark,
+   * #EsEventSystem:low-watermark), once per crossing: between the two the
+   * state holds (hysteresis). Emitted in the #GMainContext that was
+   * thread-default when es_event_system_start() was called. Never emitted
+   * without a global limit.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_WATERMARK_CROSSED] =
+    g_signal_new ("watermark-crossed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -136,16 +164,104 @@ es_buffer_manager_init (EsBufferManager *self)
   atomic_init (&self->counters.charged_events, 0);
   atomic_init (&self->counters.released_bytes, 0);
   atomic_init (&self->counters.released_events, 0);
+  atomic_init (&self->counters.above, 0);
   es_wait_queue_init (&self->counters.space);
 }
 
 EsBufferManager *
-_es_buffer_manager_new (guint64 limit)
+_es_buffer_manager_new (guint64 limit,
+                        gdouble low_watermark,
+                        gdouble high_watermark)
 {
   EsBufferManager *self = g_object_new (ES_TYPE_BUFFER_MANAGER, NULL);
 
   self->counters.limit = limit;
+  self->counters.low_bytes = (guint64) (low_watermark * (gdouble) limit);
+  self->counters.high_bytes = MAX ((guint64) (high_watermark * (gdouble) limit), 1);
   return self;
+}
+
+void
+_es_buffer_manager_set_context (EsBufferManager *self,
+                                GMainContext    *context)
+{
+  GMainContext *old = self->context;
+
+  /* Set once, by start(), before any publish can cross a watermark. */
+  self->context = g_main_context_ref (context);
+  g_clear_pointer (&old, g_main_context_unref);
+}
+
+typedef struct {
+  EsBufferManager *self;   /* owned */
+  gboolean         above;
+} Crossing;
+
+static gboolean
+emit_crossed (gpointer data)
+{
+  Crossing *crossing = data;
+
+  g_signal_emit (crossing->self, signals[SIGNAL_WATERMARK_CROSSED], 0, crossing->above);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+crossing_free (gpointer data)
+{
+  Crossing *crossing = data;
+
+  g_object_unref (crossing->self);
+  g_free (crossing);
+}
+
+void
+_es_buffer_counters_crossed (EsBufferCounters *c,
+                             gboolean          above)
+{
+  EsBufferManager *self = (EsBufferManager *) ((char *) c - G_STRUCT_OFFSET (EsBufferManager, counters));
+  Crossing *crossing;
+  GSource *source;
+
+  /* Exactly one thread reports each crossing. */
+  if (atomic_exchange_explicit (&c->above, above ? 1 : 0, memory_order_acq_rel) == (above ? 1 : 0))
+    return;
+
+  g_debug ("Global buffer %s its %s watermark", above ? "rose above" : "fell below", above ? "high" : "low");
+  if (self->context == NULL)
+    return;
+
+  crossing = g_new0 (Crossing, 1);
+  crossing->self = g_object_ref (self);
+  crossing->above = above;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, emit_crossed, crossing, crossing_free);
+  g_source_set_static_name (source, "[eventsys] watermark-crossed");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/**
+ * es_buffer_manager_is_above_watermark:
+ * @self: an #EsBufferManager
+ *
+ * Whether the global buffer rose to the high watermark and has not yet
+ * fallen back to the low one (see #EsBufferManager::watermark-crossed).
+ *
+ * Returns: %TRUE while above the watermark
+ *
+ * Since: 1.0
+ */
+gboolean
+es_buffer_manager_is_above_watermark (EsBufferManager *self)
+{
+  g_return_val_if_fail (ES_IS_BUFFER_MANAGER (self), FALSE);
+
+  if (self->counters.limit == 0)
+    return FALSE;
+  _es_buffer_manager_reconcile (self);
+  return atomic_load_explicit (&self->counters.above, memory_order_acquire) != 0;
 }
 
 EsBufferCounters *

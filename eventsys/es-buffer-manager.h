@@ -40,5 +40,7 @@ ES_AVAILABLE_IN_ALL
 guint64  es_buffer_manager_get_limit_bytes     (EsBufferManager *self);
 ES_AVAILABLE_IN_ALL
 gdouble  es_buffer_manager_get_utilization     (EsBufferManager *self);
+ES_AVAILABLE_IN_ALL
+gboolean es_buffer_manager_is_above_watermark  (EsBufferManager *self);
 
 G_END_DECLS

@@ -43,6 +43,9 @@
  * | backpressure-strategy | %ES_BACKPRESSURE_BLOCK |
  * | enable-metrics | %FALSE |
  * | metrics-reporting-interval | 5 s |
+ * | adaptive-backpressure | %FALSE |
+ * | low-watermark, high-watermark | 0.5, 0.8 |
+ * | max-throttle-delay | 2 ms |
  *
  * A builder is not thread-safe; the system it builds is.
  *
@@ -70,6 +73,10 @@ enum {
   PROP_BACKPRESSURE_STRATEGY,
   PROP_ENABLE_METRICS,
   PROP_METRICS_REPORTING_INTERVAL,
+  PROP_ADAPTIVE_BACKPRESSURE,
+  PROP_LOW_WATERMARK,
+  PROP_HIGH_WATERMARK,
+  PROP_MAX_THROTTLE_DELAY,
   N_PROPS
 };
 
@@ -144,6 +151,18 @@ es_event_system_builder_get_property (GObject    *object,
     case PROP_METRICS_REPORTING_INTERVAL:
       g_value_set_int64 (value, self->config.metrics_reporting_interval);
       break;
+    case PROP_ADAPTIVE_BACKPRESSURE:
+      g_value_set_boolean (value, self->config.adaptive);
+      break;
+    case PROP_LOW_WATERMARK:
+      g_value_set_double (value, self->config.low_watermark);
+      break;
+    case PROP_HIGH_WATERMARK:
+      g_value_set_double (value, self->config.high_watermark);
+      break;
+    case PROP_MAX_THROTTLE_DELAY:
+      g_value_set_int64 (value, self->config.max_throttle_delay);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -194,6 +213,18 @@ es_event_system_builder_set_property (GObject      *object,
       break;
     case PROP_METRICS_REPORTING_INTERVAL:
       es_event_system_builder_set_metrics_reporting_interval (self, g_value_get_int64 (value));
+      break;
+    case PROP_ADAPTIVE_BACKPRESSURE:
+      es_event_system_builder_set_adaptive_backpressure (self, g_value_get_boolean (value));
+      break;
+    case PROP_LOW_WATERMARK:
+      es_event_system_builder_set_watermarks (self, g_value_get_double (value), self->config.high_watermark);
+      break;
+    case PROP_HIGH_WATERMARK:
+      es_event_system_builder_set_watermarks (self, self->config.low_watermark, g_value_get_double (value));
+      break;
+    case PROP_MAX_THROTTLE_DELAY:
+      es_event_system_builder_set_max_throttle_delay (self, g_value_get_int64 (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -324,6 +355,43 @@ es_event_system_builder_class_init (EsEventSystemBuilderClass *klass)
     g_param_spec_int64 ("metrics-reporting-interval", NULL, NULL, G_MININT64, G_MAXINT64,
                         5 * G_TIME_SPAN_SECOND, rw);
 
+  /**
+   * EsEventSystemBuilder:adaptive-backpressure:
+   *
+   * See es_event_system_builder_set_adaptive_backpressure().
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ADAPTIVE_BACKPRESSURE] =
+    g_param_spec_boolean ("adaptive-backpressure", NULL, NULL, FALSE, rw);
+  /**
+   * EsEventSystemBuilder:low-watermark:
+   *
+   * See es_event_system_builder_set_watermarks().
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LOW_WATERMARK] =
+    g_param_spec_double ("low-watermark", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.5, rw);
+  /**
+   * EsEventSystemBuilder:high-watermark:
+   *
+   * See es_event_system_builder_set_watermarks().
+   *
+   * Since: 1.0
+   */
+  properties[PROP_HIGH_WATERMARK] =
+    g_param_spec_double ("high-watermark", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.8, rw);
+  /**
+   * EsEventSystemBuilder:max-throttle-delay:
+   *
+   * See es_event_system_builder_set_max_throttle_delay().
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_THROTTLE_DELAY] =
+    g_param_spec_int64 ("max-throttle-delay", NULL, NULL, G_MININT64, G_MAXINT64, 2000, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -341,6 +409,10 @@ es_event_system_builder_init (EsEventSystemBuilder *self)
   self->config.backpressure_strategy = ES_BACKPRESSURE_BLOCK;
   self->config.enable_metrics = FALSE;
   self->config.metrics_reporting_interval = 5 * G_TIME_SPAN_SECOND;
+  self->config.adaptive = FALSE;
+  self->config.low_watermark = 0.5;
+  self->config.high_watermark = 0.8;
+  self->config.max_throttle_delay = 2000;
 }
 
 /**
@@ -517,6 +589,78 @@ SETTER (gboolean, enable_metrics, config.enable_metrics, PROP_ENABLE_METRICS)
 SETTER (GTimeSpan, metrics_reporting_interval, config.metrics_reporting_interval, PROP_METRICS_REPORTING_INTERVAL)
 
 /**
+ * es_event_system_builder_set_adaptive_backpressure:
+ * @self: an #EsEventSystemBuilder
+ * @enabled: whether publishers are slowed before the hard limit
+ *
+ * Turns on adaptive backpressure: a publisher whose targets fill up is slowed
+ * smoothly instead of hitting the wall of the strategy. The utilization u of
+ * a publish is the highest of its target queues' depth / channel-capacity
+ * (for the static fast path, the ring's fill) and the global buffer's
+ * utilization. When u reaches the high watermark the publisher becomes
+ * %ES_BACKPRESSURE_STATE_THROTTLED and each publish first waits up to
+ * `max-throttle-delay × (u − low) / (1 − low)` — woken early whenever a
+ * subscriber makes room — and it stays throttled until u falls to the low
+ * watermark (hysteresis, so the state does not flap). A short burst is thus
+ * spread out and absorbed; the configured strategy still applies if a queue
+ * fills anyway.
+ *
+ * Returns: (transfer none): @self, for chaining
+ *
+ * Since: 1.0
+ */
+SETTER (gboolean, adaptive_backpressure, config.adaptive, PROP_ADAPTIVE_BACKPRESSURE)
+
+/**
+ * es_event_system_builder_set_max_throttle_delay:
+ * @self: an #EsEventSystemBuilder
+ * @delay: the longest wait per publish of a throttled publisher, in
+ *   microseconds; at least 0
+ *
+ * Sets the adaptive mode's longest slowdown per publish (default 2 ms).
+ *
+ * Returns: (transfer none): @self, for chaining
+ *
+ * Since: 1.0
+ */
+SETTER (GTimeSpan, max_throttle_delay, config.max_throttle_delay, PROP_MAX_THROTTLE_DELAY)
+
+/**
+ * es_event_system_builder_set_watermarks:
+ * @self: an #EsEventSystemBuilder
+ * @low: the utilization (0 to 1) at which throttling ends and
+ *   #EsBufferManager::watermark-crossed reports falling; default 0.5
+ * @high: the utilization at which throttling starts and
+ *   #EsBufferManager::watermark-crossed reports rising; default 0.8;
+ *   greater than @low
+ *
+ * Sets the watermarks of the adaptive mode and of the global buffer.
+ *
+ * Returns: (transfer none): @self, for chaining
+ *
+ * Since: 1.0
+ */
+EsEventSystemBuilder *
+es_event_system_builder_set_watermarks (EsEventSystemBuilder *self,
+                                        gdouble               low,
+                                        gdouble               high)
+{
+  g_return_val_if_fail (ES_IS_EVENT_SYSTEM_BUILDER (self), NULL);
+
+  if (self->config.low_watermark != low)
+    {
+      self->config.low_watermark = low;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOW_WATERMARK]);
+    }
+  if (self->config.high_watermark != high)
+    {
+      self->config.high_watermark = high;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIGH_WATERMARK]);
+    }
+  return self;
+}
+
+/**
  * es_event_system_builder_set_name:
  * @self: an #EsEventSystemBuilder
  * @name: (nullable): the name es_event_system_lookup() will find the system by
@@ -613,6 +757,10 @@ validate (EsEventSystemBuilder  *self,
     return invalid (error, _("Unknown backpressure strategy"));
   if (c->backpressure_strategy == ES_BACKPRESSURE_CUSTOM && c->backpressure_func == NULL)
     return invalid (error, _("The CUSTOM backpressure strategy needs a backpressure function"));
+  if (!(c->low_watermark >= 0 && c->low_watermark < c->high_watermark && c->high_watermark <= 1))
+    return invalid (error, _("Watermarks must satisfy 0 <= low < high <= 1"));
+  if (c->max_throttle_delay < 0)
+    return invalid (error, _("max-throttle-delay must not be negative"));
   return TRUE;
 }
 
@@ -658,6 +806,10 @@ es_event_system_builder_build (EsEventSystemBuilder  *self,
                          "backpressure-strategy", self->config.backpressure_strategy,
                          "enable-metrics", self->config.enable_metrics,
                          "metrics-reporting-interval", self->config.metrics_reporting_interval,
+                         "adaptive-backpressure", self->config.adaptive,
+                         "low-watermark", self->config.low_watermark,
+                         "high-watermark", self->config.high_watermark,
+                         "max-throttle-delay", self->config.max_throttle_delay,
                          NULL);
 
   /* Hand the custom function over: the system frees its data. */

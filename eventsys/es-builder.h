@@ -70,6 +70,16 @@ EsEventSystemBuilder *es_event_system_builder_set_backpressure_func          (Es
                                                                               gpointer                user_data,
                                                                               GDestroyNotify          destroy);
 ES_AVAILABLE_IN_ALL
+EsEventSystemBuilder *es_event_system_builder_set_adaptive_backpressure      (EsEventSystemBuilder   *self,
+                                                                              gboolean                enabled);
+ES_AVAILABLE_IN_ALL
+EsEventSystemBuilder *es_event_system_builder_set_watermarks                 (EsEventSystemBuilder   *self,
+                                                                              gdouble                 low,
+                                                                              gdouble                 high);
+ES_AVAILABLE_IN_ALL
+EsEventSystemBuilder *es_event_system_builder_set_max_throttle_delay         (EsEventSystemBuilder   *self,
+                                                                              GTimeSpan               delay);
+ES_AVAILABLE_IN_ALL
 EsEventSystemBuilder *es_event_system_builder_set_enable_metrics             (EsEventSystemBuilder   *self,
                                                                               gboolean                enabled);
 ES_AVAILABLE_IN_ALL

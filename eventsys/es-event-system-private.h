@@ -25,6 +25,10 @@ typedef struct {
   GDestroyNotify          backpressure_destroy;
   gboolean                enable_metrics;
   GTimeSpan               metrics_reporting_interval;
+  gboolean                adaptive;             /* adaptive backpressure */
+  gdouble                 low_watermark;        /* 0..1 */
+  gdouble                 high_watermark;       /* 0..1, > low */
+  GTimeSpan               max_throttle_delay;   /* µs */
 } EsConfig;
 
 /* What publishers and subscribers read on their hot paths, reached through

@@ -82,6 +82,10 @@ enum {
   PROP_BACKPRESSURE_STRATEGY,
   PROP_ENABLE_METRICS,
   PROP_METRICS_REPORTING_INTERVAL,
+  PROP_ADAPTIVE_BACKPRESSURE,
+  PROP_LOW_WATERMARK,
+  PROP_HIGH_WATERMARK,
+  PROP_MAX_THROTTLE_DELAY,
   N_PROPS
 };
 
@@ -183,7 +187,9 @@ es_event_system_constructed (GObject *object)
 
   G_OBJECT_CLASS (es_event_system_parent_class)->constructed (object);
 
-  priv->core.buffer_manager = _es_buffer_manager_new (priv->core.config.global_buffer_size);
+  priv->core.buffer_manager = _es_buffer_manager_new (priv->core.config.global_buffer_size,
+                                                      priv->core.config.low_watermark,
+                                                      priv->core.config.high_watermark);
   if (priv->core.config.enable_metrics)
     priv->core.metrics = _es_metrics_new (self);
   if (priv->core.config.name != NULL)
@@ -241,6 +247,18 @@ es_event_system_get_property (GObject    *object,
     case PROP_METRICS_REPORTING_INTERVAL:
       g_value_set_int64 (value, config->metrics_reporting_interval);
       break;
+    case PROP_ADAPTIVE_BACKPRESSURE:
+      g_value_set_boolean (value, config->adaptive);
+      break;
+    case PROP_LOW_WATERMARK:
+      g_value_set_double (value, config->low_watermark);
+      break;
+    case PROP_HIGH_WATERMARK:
+      g_value_set_double (value, config->high_watermark);
+      break;
+    case PROP_MAX_THROTTLE_DELAY:
+      g_value_set_int64 (value, config->max_throttle_delay);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -290,6 +308,18 @@ es_event_system_set_property (GObject      *object,
       break;
     case PROP_METRICS_REPORTING_INTERVAL:
       config->metrics_reporting_interval = g_value_get_int64 (value);
+      break;
+    case PROP_ADAPTIVE_BACKPRESSURE:
+      config->adaptive = g_value_get_boolean (value);
+      break;
+    case PROP_LOW_WATERMARK:
+      config->low_watermark = g_value_get_double (value);
+      break;
+    case PROP_HIGH_WATERMARK:
+      config->high_watermark = g_value_get_double (value);
+      break;
+    case PROP_MAX_THROTTLE_DELAY:
+      config->max_throttle_delay = g_value_get_int64 (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -439,6 +469,46 @@ es_event_system_class_init (EsEventSystemClass *klass)
    */
   properties[PROP_METRICS_REPORTING_INTERVAL] =
     g_param_spec_int64 ("metrics-reporting-interval", NULL, NULL, 1, G_MAXINT64, 5 * G_TIME_SPAN_SECOND, co);
+
+  /**
+   * EsEventSystem:adaptive-backpressure:
+   *
+   * Whether publishers are slowed smoothly before the hard limit; see
+   * es_event_system_builder_set_adaptive_backpressure().
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ADAPTIVE_BACKPRESSURE] =
+    g_param_spec_boolean ("adaptive-backpressure", NULL, NULL, FALSE, co);
+  /**
+   * EsEventSystem:low-watermark:
+   *
+   * Utilization (0 to 1) at which throttling ends and the global buffer
+   * reports falling below its watermark.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LOW_WATERMARK] =
+    g_param_spec_double ("low-watermark", NULL, NULL, 0, 1, 0.5, co);
+  /**
+   * EsEventSystem:high-watermark:
+   *
+   * Utilization (0 to 1) at which throttling starts and the global buffer
+   * reports rising above its watermark.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_HIGH_WATERMARK] =
+    g_param_spec_double ("high-watermark", NULL, NULL, 0, 1, 0.8, co);
+  /**
+   * EsEventSystem:max-throttle-delay:
+   *
+   * The longest wait per publish of a throttled publisher, in microseconds.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_THROTTLE_DELAY] =
+    g_param_spec_int64 ("max-throttle-delay", NULL, NULL, 0, G_MAXINT64, 2000, co);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -680,6 +750,7 @@ es_event_system_start (EsEventSystem  *self,
 
   g_clear_pointer (&priv->main_context, g_main_context_unref);
   priv->main_context = g_main_context_ref_thread_default ();
+  _es_buffer_manager_set_context (priv->core.buffer_manager, priv->main_context);
   if (priv->core.metrics != NULL)
     _es_metrics_start (priv->core.metrics, priv->main_context);
   g_debug ("Event system %s started (%s)", priv->core.config.name ? priv->core.config.name : "(unnamed)",
@@ -1036,7 +1107,7 @@ es_event_system_get_metrics (EsEventSystem *self)
  * es_event_system_get_name:
  * @self: an #EsEventSystem
  *
- * Gets : the system's name.
+ * Gets the system's name.
  *
  * Returns: (nullable): the system's name
  *
@@ -1057,7 +1128,7 @@ es_event_system_get_name (EsEventSystem *self)
  * es_event_system_get_buffer_manager:
  * @self: an #EsEventSystem
  *
- * Gets : the system's #EsBufferManager.
+ * Gets the system's #EsBufferManager.
  *
  * Returns: (transfer none): the system's #EsBufferManager
  *

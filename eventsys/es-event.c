@@ -429,7 +429,7 @@ es_event_get_data (const EsEvent *event,
  * es_event_get_object:
  * @event: an #EsEvent
  *
- * Gets : the object payload, or %NULL if the event does not carry one.
+ * Gets the object payload, or %NULL if the event does not carry one.
  *
  * Returns: (transfer none) (type GObject.Object) (nullable): the object
  *   payload, or %NULL if the event does not carry one
@@ -447,7 +447,7 @@ es_event_get_object (const EsEvent *event)
  * es_event_get_bytes:
  * @event: an #EsEvent
  *
- * Gets : the #GBytes payload given to es_event_new_bytes(), or %NULL for
+ * Gets the #GBytes payload given to es_event_new_bytes(), or %NULL for
  * other payloads.
  *
  * Returns: (transfer none) (nullable): the #GBytes payload given to
@@ -466,7 +466,7 @@ es_event_get_bytes (const EsEvent *event)
  * es_event_get_variant:
  * @event: an #EsEvent
  *
- * Gets : the #GVariant payload, or %NULL.
+ * Gets the #GVariant payload, or %NULL.
  *
  * Returns: (transfer none) (nullable): the #GVariant payload, or %NULL
  *
@@ -506,7 +506,7 @@ es_event_dup_traceparent (const EsEvent *event)
  * es_event_dup_trace_id:
  * @event: a published #EsEvent
  *
- * Gets : the 32 hex digit trace-id, or %NULL before the event is published.
+ * Gets the 32 hex digit trace-id, or %NULL before the event is published.
  *
  * Returns: (transfer full) (nullable): the 32 hex digit trace-id, or %NULL
  *   before the event is published

@@ -27,6 +27,7 @@ typedef struct {
   atomic_uint_least64_t  published;
   atomic_uint_least64_t  rejected;
   atomic_int             bp_state;      /* EsBackpressureState */
+  atomic_int             throttled;     /* adaptive mode: between the watermarks' hysteresis */
 } EsPublisherShared;
 
 EsPublisherShared *_es_publisher_get_shared (EsPublisher          *self);
@@ -87,6 +88,29 @@ _es_publisher_set_backpressure_state (EsPublisher        *self,
 {
   if (G_UNLIKELY (atomic_load_explicit (&shared->bp_state, memory_order_relaxed) != (int) state))
     _es_publisher_set_backpressure_state_slow (self, state);
+}
+
+/* The adaptive mode (see es_event_system_builder_set_adaptive_backpressure()):
+ * given the utilization @u of this publish's targets, updates the throttled
+ * state with hysteresis and, while throttled, waits on @wq up to the
+ * proportional delay. */
+void _es_publisher_adapt (EsPublisher       *self,
+                          EsPublisherShared *shared,
+                          gdouble            u,
+                          EsWaitQueue       *wq);
+
+/* The state after a publish went through: DROPPING if it dropped, else
+ * THROTTLED while the adaptive mode holds, else NORMAL. */
+static inline void
+_es_publisher_settle_state (EsPublisher       *self,
+                            EsPublisherShared *shared,
+                            gboolean           dropped)
+{
+  if (dropped)
+    return;
+  _es_publisher_set_backpressure_state (self, shared,
+                                        atomic_load_explicit (&shared->throttled, memory_order_relaxed)
+                                        ? ES_BACKPRESSURE_STATE_THROTTLED : ES_BACKPRESSURE_STATE_NORMAL);
 }
 
 /* Room checks for blocking: TRUE when a retry may succeed. */

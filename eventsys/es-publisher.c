@@ -172,6 +172,7 @@ es_publisher_init (EsPublisher *self)
   atomic_init (&priv->shared.published, 0);
   atomic_init (&priv->shared.rejected, 0);
   atomic_init (&priv->shared.bp_state, ES_BACKPRESSURE_STATE_NORMAL);
+  atomic_init (&priv->shared.throttled, 0);
 }
 
 /* Private API */
@@ -286,6 +287,40 @@ out:
     _es_metrics_record_blocked (shared->core->metrics, shared->type_info->gtype, shared->type_info->index,
                                 g_get_monotonic_time () - started);
   return ok;
+}
+
+void
+_es_publisher_adapt (EsPublisher       *self,
+                     EsPublisherShared *shared,
+                     gdouble            u,
+                     EsWaitQueue       *wq)
+{
+  const EsConfig *config = &shared->core->config;
+  gboolean throttled = atomic_load_explicit (&shared->throttled, memory_order_relaxed);
+  gdouble fraction;
+  GTimeSpan delay;
+
+  /* Hysteresis: start at the high watermark, stop at the low one. */
+  if (!throttled && u >= config->high_watermark)
+    throttled = TRUE;
+  else if (throttled && u <= config->low_watermark)
+    throttled = FALSE;
+  atomic_store_explicit (&shared->throttled, throttled, memory_order_relaxed);
+  if (!throttled)
+    return;
+
+  _es_publisher_set_backpressure_state (self, shared, ES_BACKPRESSURE_STATE_THROTTLED);
+
+  /* The slowdown grows linearly from 0 at the low watermark to
+   * max-throttle-delay at a full queue; a consumer making room wakes us. */
+  fraction = CLAMP ((u - config->low_watermark) / (1.0 - config->low_watermark), 0.0, 1.0);
+  delay = (GTimeSpan) (fraction * (gdouble) config->max_throttle_delay);
+  if (delay > 0 && wq != NULL && _es_system_core_is_running (shared->core))
+    {
+      guint key = es_wait_queue_prepare (wq);
+
+      es_wait_queue_wait (wq, key, g_get_monotonic_time () + delay);
+    }
 }
 
 EsBackpressureAction
@@ -537,7 +572,7 @@ es_publisher_publish_batch (EsPublisher   *self,
  * es_publisher_get_system:
  * @self: an #EsPublisher
  *
- * Gets : the system.
+ * Gets the system.
  *
  * Returns: (transfer none): the system
  *

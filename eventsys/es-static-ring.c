@@ -371,6 +371,31 @@ _es_static_ring_publish (EsStaticRing  *ring,
   gboolean charged = FALSE;
   guint64 seq;
 
+  if (G_UNLIKELY (config->adaptive))
+    {
+      /* The ring's fill: the cached gate is a lower bound of the slowest
+       * cursor, so refine it before throttling on it. */
+      guint64 claim = atomic_load_explicit (&ring->claim, memory_order_relaxed);
+      gdouble u = (gdouble) (claim - atomic_load_explicit (&ring->gate, memory_order_acquire)) / (gdouble) ring->capacity;
+      EsWaitQueue *wq = &ring->space_wq;
+
+      if (u >= config->low_watermark)
+        u = (gdouble) (claim - MIN (claim, compute_gate (ring, publisher, shared, NULL, NULL))) / (gdouble) ring->capacity;
+      if (ring->buffer->limit != 0)
+        {
+          gdouble global;
+
+          _es_buffer_manager_reconcile (ring->buffer_manager);
+          global = (gdouble) _es_buffer_counters_bytes (ring->buffer) / (gdouble) ring->buffer->limit;
+          if (global > u)
+            {
+              u = global;
+              wq = &ring->buffer->space;
+            }
+        }
+      _es_publisher_adapt (publisher, shared, u, wq);
+    }
+
   if (ring->buffer->limit != 0)
     {
       if (!charge_buffer (ring, publisher, event, &deadline, &dropped, cancellable, error))
@@ -465,8 +490,7 @@ _es_static_ring_publish (EsStaticRing  *ring,
     write_slot (ring, seq, data, NULL);
   es_wait_queue_notify (&ring->data_wq);
   /* DROPPING stays until a publish goes through without dropping. */
-  if (!dropped)
-    _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
+  _es_publisher_settle_state (publisher, shared, dropped);
   return TRUE;
 
 failed:

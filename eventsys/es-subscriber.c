@@ -1297,7 +1297,7 @@ es_subscriber_is_closed (EsSubscriber *self)
  * es_subscriber_get_system:
  * @self: an #EsSubscriber
  *
- * Gets : the system.
+ * Gets the system.
  *
  * Returns: (transfer none): the system
  *

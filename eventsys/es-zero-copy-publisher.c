@@ -192,6 +192,36 @@ deliver (EsPublisher   *publisher,
   guint n_reserved = 0;
   gboolean ok = TRUE;
 
+  if (G_UNLIKELY (config->adaptive))
+    {
+      EsBufferCounters *buffer = _es_buffer_manager_get_counters (shared->core->buffer_manager);
+      EsWaitQueue *wq = NULL;
+      gdouble u = 0;
+
+      for (guint i = 0; i < targets->n; i++)
+        {
+          EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
+          gdouble fill = (gdouble) _es_zc_queue_depth (sub->queue) / (gdouble) sub->queue->capacity;
+
+          if (fill >= u && !_es_sub_endpoint_is_closed (&sub->base))
+            {
+              u = fill;
+              wq = &sub->space_wq;
+            }
+        }
+      if (buffer->limit != 0)
+        {
+          gdouble global = (gdouble) _es_buffer_counters_bytes (buffer) / (gdouble) buffer->limit;
+
+          if (global > u)
+            {
+              u = global;
+              wq = &buffer->space;
+            }
+        }
+      _es_publisher_adapt (publisher, shared, u, wq);
+    }
+
   /* Reserve a place in every target queue first: all or nothing. Every
    * flag is set before the loop can stop early: the rollback reads all. */
   memset (reserved, 0, targets->n * sizeof *reserved);
@@ -283,8 +313,7 @@ deliver (EsPublisher   *publisher,
         }
       es_event_unref (sealed);
       /* DROPPING stays until a publish goes through without dropping. */
-      if (!dropped)
-        _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_NORMAL);
+      _es_publisher_settle_state (publisher, shared, dropped);
     }
   else
     {
