@@ -128,10 +128,12 @@ gboolean _es_publisher_wait_for_room (EsPublisher   *self,
                                       GCancellable  *cancellable,
                                       GError       **error);
 
-/* Asks the CUSTOM backpressure function, outside any lock. */
-EsBackpressureAction _es_publisher_ask_custom (EsPublisher  *self,
-                                               EsSubscriber *subscriber,
-                                               EsEvent      *event);
+/* What the configured strategy does at a full queue (@subscriber, nullable)
+ * or at the global limit (@subscriber NULL): the strategy's fixed action, or
+ * the CUSTOM function's answer, asked outside any lock. */
+EsBackpressureAction _es_publisher_decide (EsPublisher  *self,
+                                           EsSubscriber *subscriber,
+                                           EsEvent      *event);
 
 #define ES_IS_PUBLISHER_FAST(obj) \
   es_instance_is_fast ((obj), ES_TYPE_STATIC_PUBLISHER, ES_TYPE_ZERO_COPY_PUBLISHER, ES_TYPE_PUBLISHER)

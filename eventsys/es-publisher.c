@@ -324,17 +324,28 @@ _es_publisher_adapt (EsPublisher       *self,
 }
 
 EsBackpressureAction
-_es_publisher_ask_custom (EsPublisher  *self,
-                          EsSubscriber *subscriber,
-                          EsEvent      *event)
+_es_publisher_decide (EsPublisher  *self,
+                      EsSubscriber *subscriber,
+                      EsEvent      *event)
 {
   EsSystemCore *core = PRIV (self)->shared.core;
 
-  if (core->config.backpressure_func == NULL)
-    return ES_BACKPRESSURE_ACTION_BLOCK;
-  return core->config.backpressure_func (self, subscriber, event,
-                                         es_buffer_manager_get_utilization (core->buffer_manager),
-                                         core->config.backpressure_data);
+  switch (core->config.backpressure_strategy)
+    {
+    case ES_BACKPRESSURE_DROP_OLDEST:
+      return ES_BACKPRESSURE_ACTION_DROP_OLDEST;
+    case ES_BACKPRESSURE_DROP_NEWEST:
+      return ES_BACKPRESSURE_ACTION_DROP_NEWEST;
+    case ES_BACKPRESSURE_CUSTOM:
+      if (core->config.backpressure_func != NULL)
+        return core->config.backpressure_func (self, subscriber, event,
+                                               es_buffer_manager_get_utilization (core->buffer_manager),
+                                               core->config.backpressure_data);
+      return ES_BACKPRESSURE_ACTION_BLOCK;
+    case ES_BACKPRESSURE_BLOCK:
+    default:
+      return ES_BACKPRESSURE_ACTION_BLOCK;
+    }
 }
 
 /* Public API */

@@ -278,7 +278,6 @@ charge_buffer (EsStaticRing  *ring,
                GError       **error)
 {
   EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
-  const EsConfig *config = &shared->core->config;
 
   if ((guint64) ring->slot_stride > ring->buffer->limit)
     {
@@ -290,31 +289,12 @@ charge_buffer (EsStaticRing  *ring,
 
   while (!_es_buffer_counters_try_charge (ring->buffer, (gint64) ring->slot_stride))
     {
-      EsBackpressureAction action;
-
       /* Consumers release lazily: settle first, then decide. */
       _es_buffer_manager_reconcile (ring->buffer_manager);
       if (_es_buffer_counters_try_charge (ring->buffer, (gint64) ring->slot_stride))
         break;
 
-      switch (config->backpressure_strategy)
-        {
-        case ES_BACKPRESSURE_DROP_OLDEST:
-          action = ES_BACKPRESSURE_ACTION_DROP_OLDEST;
-          break;
-        case ES_BACKPRESSURE_DROP_NEWEST:
-          action = ES_BACKPRESSURE_ACTION_DROP_NEWEST;
-          break;
-        case ES_BACKPRESSURE_CUSTOM:
-          action = _es_publisher_ask_custom (publisher, NULL, event);
-          break;
-        case ES_BACKPRESSURE_BLOCK:
-        default:
-          action = ES_BACKPRESSURE_ACTION_BLOCK;
-          break;
-        }
-
-      switch (action)
+      switch (_es_publisher_decide (publisher, NULL, event))
         {
         case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
           {
@@ -418,22 +398,7 @@ _es_static_ring_publish (EsStaticRing  *ring,
                         config->backpressure_strategy == ES_BACKPRESSURE_CUSTOM ? &slowest : NULL) <= wrap)
         {
           /* Full: the slowest live subscriber still needs sequence `wrap`. */
-          switch (config->backpressure_strategy)
-            {
-            case ES_BACKPRESSURE_DROP_OLDEST:
-              action = ES_BACKPRESSURE_ACTION_DROP_OLDEST;
-              break;
-            case ES_BACKPRESSURE_DROP_NEWEST:
-              action = ES_BACKPRESSURE_ACTION_DROP_NEWEST;
-              break;
-            case ES_BACKPRESSURE_CUSTOM:
-              action = _es_publisher_ask_custom (publisher, slowest, event);
-              break;
-            case ES_BACKPRESSURE_BLOCK:
-            default:
-              action = ES_BACKPRESSURE_ACTION_BLOCK;
-              break;
-            }
+          action = _es_publisher_decide (publisher, slowest, event);
           g_clear_object (&slowest);
 
           switch (action)

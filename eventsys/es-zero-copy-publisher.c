@@ -50,27 +50,17 @@ buffer_has_room (gpointer data)
 }
 
 static EsBackpressureAction
-decide (EsPublisher    *publisher,
-        const EsConfig *config,
-        EsZcEndpoint   *endpoint,
-        EsEvent        *event)
+decide (EsPublisher  *publisher,
+        EsZcEndpoint *endpoint,
+        EsEvent      *event)
 {
-  switch (config->backpressure_strategy)
-    {
-    case ES_BACKPRESSURE_DROP_OLDEST:
-      return ES_BACKPRESSURE_ACTION_DROP_OLDEST;
-    case ES_BACKPRESSURE_DROP_NEWEST:
-      return ES_BACKPRESSURE_ACTION_DROP_NEWEST;
-    case ES_BACKPRESSURE_CUSTOM:
-      {
-        g_autoptr(EsSubscriber) owner = endpoint ? _es_sub_endpoint_dup_owner (&endpoint->base) : NULL;
+  g_autoptr(EsSubscriber) owner = NULL;
 
-        return _es_publisher_ask_custom (publisher, owner, event);
-      }
-    case ES_BACKPRESSURE_BLOCK:
-    default:
-      return ES_BACKPRESSURE_ACTION_BLOCK;
-    }
+  /* Only CUSTOM needs the subscriber object. */
+  if (_es_publisher_get_shared (publisher)->core->config.backpressure_strategy == ES_BACKPRESSURE_CUSTOM &&
+      endpoint != NULL)
+    owner = _es_sub_endpoint_dup_owner (&endpoint->base);
+  return _es_publisher_decide (publisher, owner, event);
 }
 
 static gboolean
@@ -123,7 +113,7 @@ charge_buffer (EsPublisher  *publisher,
 
   while (!_es_buffer_counters_try_charge (buffer, charge))
     {
-      switch (decide (publisher, &shared->core->config, NULL, event))
+      switch (decide (publisher, NULL, event))
         {
         case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
           {
@@ -239,7 +229,7 @@ deliver (EsPublisher   *publisher,
               break;
             }
 
-          switch (decide (publisher, config, sub, event))
+          switch (decide (publisher, sub, event))
             {
             case ES_BACKPRESSURE_ACTION_DROP_OLDEST:
               _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
