@@ -12,14 +12,19 @@
  * Not built under sanitizers (they interpose malloc themselves); then
  * bench_alloc_available() is FALSE and W8 says so.
  *
- * GLib 2.74 still serves g_slice_*() (GList nodes of GAsyncQueue, GBytes
- * structs, ...) from its magazine allocator, which only calls malloc when a
- * magazine is refilled: run with G_SLICE=always-malloc to count those too.
+ * GLib 2.74 still serves g_slice_*() from its magazine allocator, which
+ * calls malloc only to refill a magazine. So g_slice_alloc() and friends are
+ * interposed and counted too. That catches every caller outside libglib
+ * (eventsys envelopes, GObject instances, GBytes made by libgobject/gio...),
+ * but not GLib's internal use: libglib binds its own calls directly
+ * (-Bsymbolic-functions), so e.g. the GList node GAsyncQueue allocates per
+ * push stays invisible unless G_SLICE=always-malloc turns it into malloc.
  */
 #include "es-bench.h"
 
 #ifndef BENCH_NO_ALLOC_COUNT
 
+#include <dlfcn.h>
 #include <stddef.h>
 #include <errno.h>
 
@@ -30,6 +35,8 @@ extern void  __libc_free (void *ptr);
 extern void *__libc_memalign (size_t alignment, size_t size);
 
 static atomic_bool counting;
+/* G_SLICE=always-malloc: every slice is a malloc, counted there, not twice. */
+static atomic_bool slice_is_malloc;
 static _Alignas (BENCH_CACHELINE) atomic_uint_fast64_t counts[BENCH_N_ROLES][BENCH_CACHELINE / 8];
 static __thread int thread_role;
 
@@ -121,6 +128,70 @@ pvalloc (size_t size)
   return __libc_memalign (4096, (size + 4095) & ~(size_t) 4095);
 }
 
+/* g_slice_*: forward to libglib's through RTLD_NEXT (looked up on first use;
+ * a racing second lookup stores the same pointer). */
+typedef gpointer (*SliceAllocFunc) (gsize);
+typedef gpointer (*SliceCopyFunc) (gsize, gconstpointer);
+typedef void     (*SliceFreeFunc) (gsize, gpointer);
+typedef void     (*SliceFreeChainFunc) (gsize, gpointer, gsize);
+
+static gpointer
+next_symbol (const char *name)
+{
+  gpointer sym = dlsym (RTLD_NEXT, name);
+
+  if (sym == NULL)
+    g_error ("es-bench: cannot find %s in the libraries after the executable", name);
+  return sym;
+}
+
+#define NEXT(type, name) \
+  static _Atomic (type) real; \
+  type fn = atomic_load_explicit (&real, memory_order_relaxed); \
+  if (G_UNLIKELY (fn == NULL)) \
+    atomic_store_explicit (&real, fn = (type) next_symbol (name), memory_order_relaxed)
+
+gpointer
+g_slice_alloc (gsize block_size)
+{
+  NEXT (SliceAllocFunc, "g_slice_alloc");
+  if (!atomic_load_explicit (&slice_is_malloc, memory_order_relaxed))
+    count_one ();
+  return fn (block_size);
+}
+
+gpointer
+g_slice_alloc0 (gsize block_size)
+{
+  NEXT (SliceAllocFunc, "g_slice_alloc0");
+  if (!atomic_load_explicit (&slice_is_malloc, memory_order_relaxed))
+    count_one ();
+  return fn (block_size);
+}
+
+gpointer
+g_slice_copy (gsize block_size, gconstpointer mem_block)
+{
+  NEXT (SliceCopyFunc, "g_slice_copy");
+  if (!atomic_load_explicit (&slice_is_malloc, memory_order_relaxed))
+    count_one ();
+  return fn (block_size, mem_block);
+}
+
+void
+g_slice_free1 (gsize block_size, gpointer mem_block)
+{
+  NEXT (SliceFreeFunc, "g_slice_free1");
+  fn (block_size, mem_block);
+}
+
+void
+g_slice_free_chain_with_offset (gsize block_size, gpointer mem_chain, gsize next_offset)
+{
+  NEXT (SliceFreeChainFunc, "g_slice_free_chain_with_offset");
+  fn (block_size, mem_chain, next_offset);
+}
+
 gboolean
 bench_alloc_available (void)
 {
@@ -136,6 +207,9 @@ bench_alloc_set_role (BenchRole role)
 void
 bench_alloc_start (void)
 {
+  const char *slice = g_getenv ("G_SLICE");
+
+  atomic_store (&slice_is_malloc, slice != NULL && strstr (slice, "always-malloc") != NULL);
   for (guint r = 0; r < BENCH_N_ROLES; r++)
     atomic_store (&counts[r][0], 0);
   atomic_store (&counting, TRUE);

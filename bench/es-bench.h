@@ -160,9 +160,6 @@ bench_checker_done (const BenchChecker *c)
   return c->received >= c->expected;
 }
 
-/* Called by a consumer after its last event. */
-void bench_checker_finish (BenchChecker *c);
-
 /* ---------------------------------------------------------------------- */
 /* Generic threaded run: n_sub consumer threads, n_pub publisher threads.  */
 

@@ -178,7 +178,7 @@ typedef struct {
   guint32 countdown;
 } ThreadState;
 
-static _Thread_local ThreadState tls_state = { G_MAXUINT, 0 };
+static _Thread_local ThreadState tls_state __attribute__ ((tls_model ("initial-exec"))) = { G_MAXUINT, 0 };
 static _Atomic guint64 slot_bitmap;     /* bit i set: slot i owned by a live thread */
 
 static void release_slot (gpointer data);

@@ -50,7 +50,8 @@ es_instance_is_fast (gconstpointer instance,
   if (G_UNLIKELY (i == NULL || i->g_class == NULL))
     return FALSE;
   t = i->g_class->g_type;
-  return G_LIKELY (t == impl_a || t == impl_b) || g_type_is_a (t, base);
+  /* impl_* are 0 until the class exists; then no instance can match them. */
+  return G_LIKELY ((t == impl_a || t == impl_b) && t != 0) || g_type_is_a (t, base);
 }
 
 /* Deadline helpers: deadlines are g_get_monotonic_time() microseconds, -1 = never. */

@@ -66,6 +66,8 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EsPublisher, es_publisher, G_TYPE_OBJECT)
 
+GType _es_publisher_builtin_types[2];
+
 #define PRIV(self) ((EsPublisherPrivate *) es_publisher_get_instance_private (self))
 
 static void

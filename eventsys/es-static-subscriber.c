@@ -194,6 +194,8 @@ es_static_subscriber_class_init (EsStaticSubscriberClass *klass)
 {
   EsSubscriberClass *subscriber_class = ES_SUBSCRIBER_CLASS (klass);
 
+  _es_subscriber_builtin_types[0] = G_TYPE_FROM_CLASS (klass);
+
   subscriber_class->try_receive_events = es_static_subscriber_try_receive_events;
   subscriber_class->try_receive_data = es_static_subscriber_try_receive_data;
   subscriber_class->get_queue_depth = es_static_subscriber_get_queue_depth;

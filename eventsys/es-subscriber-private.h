@@ -42,6 +42,7 @@ struct _EsSubEndpoint
   atomic_uint_least64_t   received;      /* consumer side */
   atomic_uint_least64_t   filtered;
   atomic_uint_least64_t   lag_seen;      /* dropped value last reported by ::lagged */
+  atomic_int              spin_usec;     /* adaptive polling budget before sleeping */
   ES_CACHELINE_PAD (_pad2);
 };
 
@@ -77,7 +78,9 @@ void            _es_subscriber_set_filter   (EsSubscriber       *self,
 void            _es_subscriber_mark_closed  (EsSubscriber       *self,
                                              gboolean            discard);
 
+extern GType _es_subscriber_builtin_types[2];
+
 #define ES_IS_SUBSCRIBER_FAST(obj) \
-  es_instance_is_fast ((obj), ES_TYPE_STATIC_SUBSCRIBER, ES_TYPE_ZERO_COPY_SUBSCRIBER, ES_TYPE_SUBSCRIBER)
+  es_instance_is_fast ((obj), _es_subscriber_builtin_types[0], _es_subscriber_builtin_types[1], ES_TYPE_SUBSCRIBER)
 
 G_END_DECLS

@@ -94,13 +94,18 @@ static atomic_uint_least64_t next_id = 1;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EsSubscriber, es_subscriber, G_TYPE_OBJECT)
 
+GType _es_subscriber_builtin_types[2];
+
 #define PRIV(self) ((EsSubscriberPrivate *) es_subscriber_get_instance_private (self))
 
-/* Receivers poll this long before sleeping: a cross-thread wake-up costs the
+/* Receivers poll a while before sleeping: a cross-thread wake-up costs the
  * publisher a syscall and the receiver microseconds, while at full rate the
- * next event arrives within nanoseconds. Bounded in time, so an idle
- * subscriber sleeps after SPIN_USEC and never burns a core. */
-#define SPIN_USEC 50
+ * next event arrives within nanoseconds. The budget adapts, as glibc's
+ * adaptive mutexes do: it grows (up to SPIN_MAX_USEC) while polling pays off
+ * and shrinks (down to SPIN_MIN_USEC) while the receiver ends up sleeping
+ * anyway, so a steady trickle of events does not keep a core busy. */
+#define SPIN_MIN_USEC 2
+#define SPIN_MAX_USEC 50
 
 static void
 es_subscriber_dispose (GObject *object)
@@ -372,7 +377,12 @@ _es_subscriber_mark_closed (EsSubscriber *self,
   EsSubscriberPrivate *priv = PRIV (self);
 
   if (discard)
-    atomic_store_explicit (&priv->ep->discarded, 1, memory_order_seq_cst);
+    {
+      atomic_store_explicit (&priv->ep->discarded, 1, memory_order_seq_cst);
+      /* Pairs with the publishers' light barrier after a push (see
+       * _es_zero_copy_drain_if_discarded()). */
+      es_heavy_barrier ();
+    }
   atomic_store_explicit (&priv->ep->closed, 1, memory_order_seq_cst);
   if (discard && atomic_exchange (&priv->close_called, 1) == 0)
     {
@@ -545,7 +555,12 @@ pull_wait (EsSubscriber        *self,
   EsCancelHook hook = { 0, NULL };
   guint spins = 0;
   gint64 spin_until = 0;
+  gboolean slept = FALSE;
+  gint budget = atomic_load_explicit (&priv->ep->spin_usec, memory_order_relaxed);
   guint n = 0;
+
+  if (budget == 0)
+    budget = SPIN_MAX_USEC;
 
   for (;;)
     {
@@ -553,7 +568,14 @@ pull_wait (EsSubscriber        *self,
 
       n = pull (self, priv, req);
       if (n > 0)
-        break;
+        {
+          /* Polling paid off: allow more next time; slept: allow less. */
+          if (spins > 0)
+            atomic_store_explicit (&priv->ep->spin_usec,
+                                   slept ? MAX (budget / 2, SPIN_MIN_USEC) : MIN (budget * 2, SPIN_MAX_USEC),
+                                   memory_order_relaxed);
+          break;
+        }
 
       if (_es_sub_endpoint_is_closed (priv->ep))
         {
@@ -581,7 +603,7 @@ pull_wait (EsSubscriber        *self,
               gint64 now = g_get_monotonic_time ();
 
               if (spin_until == 0)
-                spin_until = now + SPIN_USEC;
+                spin_until = now + budget;
               else if (now >= spin_until)
                 spin_until = -1;
             }
@@ -595,11 +617,13 @@ pull_wait (EsSubscriber        *self,
       if (cancellable != NULL && hook.cancellable == NULL)
         es_cancel_hook_connect (&hook, cancellable, wq);
 
+      slept = TRUE;
       key = es_wait_queue_prepare (wq);
       n = pull (self, priv, req);
       if (n > 0)
         {
           es_wait_queue_cancel (wq);
+          atomic_store_explicit (&priv->ep->spin_usec, MAX (budget / 2, SPIN_MIN_USEC), memory_order_relaxed);
           break;
         }
       if (_es_sub_endpoint_is_closed (priv->ep) || g_cancellable_is_cancelled (cancellable))

@@ -12,11 +12,16 @@
  *                     es_wait_queue_notify (q).
  *
  * prepare() registers the sleeper with a seq_cst RMW before the waiter
- * re-checks its condition; notify() issues a seq_cst fence after the
- * notifier's store and only then reads the sleeper count. Either the waiter
- * sees the new state, or the notifier sees the sleeper and bumps the futex
- * word, so the FUTEX_WAIT on the old key returns at once. Notifiers pay one
- * fence and one load when nobody sleeps, which is the common case under load.
+ * re-checks its condition; notify() orders the notifier's store before its
+ * read of the sleeper count. Either the waiter sees the new state, or the
+ * notifier sees the sleeper and bumps the futex word, so the FUTEX_WAIT on
+ * the old key returns at once.
+ *
+ * The ordering is asymmetric (as in liburcu): the rare side — a thread about
+ * to sleep, a source arming itself — issues a process-wide barrier with
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), so that the hot side — every
+ * publish and receive — needs only a compiler barrier before one relaxed
+ * load. Where membarrier is unavailable both sides use seq_cst fences.
  *
  * Sleeping uses the futex syscall directly (pthread condvars elsewhere), never
  * GMutex/GCond: ThreadSanitizer sees every hand-off through the C11 atomics.
@@ -60,6 +65,22 @@ gboolean es_wait_queue_wait        (EsWaitQueue *q,
                                     guint        key,
                                     gint64       deadline);
 void     es_wait_queue_notify_slow (EsWaitQueue *q);
+
+/* 1 once membarrier is registered (before the first wait queue exists). */
+extern atomic_int es_membarrier_registered;
+
+/* The rare side of an asymmetric Dekker pair. */
+void     es_heavy_barrier          (void);
+
+/* The hot side: pairs with es_heavy_barrier(). */
+static inline void
+es_light_barrier (void)
+{
+  if (G_LIKELY (atomic_load_explicit (&es_membarrier_registered, memory_order_relaxed)))
+    atomic_signal_fence (memory_order_seq_cst);
+  else
+    atomic_thread_fence (memory_order_seq_cst);
+}
 /* Wake every sleeper and every registered source unconditionally
  * (shutdown, cancellation, close). */
 void     es_wait_queue_wake_all    (EsWaitQueue *q);
@@ -67,7 +88,7 @@ void     es_wait_queue_wake_all    (EsWaitQueue *q);
 static inline void
 es_wait_queue_notify (EsWaitQueue *q)
 {
-  atomic_thread_fence (memory_order_seq_cst);
+  es_light_barrier ();
   if (G_UNLIKELY (atomic_load_explicit (&q->sleepers, memory_order_relaxed) > 0 ||
                   atomic_load_explicit (&q->armed_sources, memory_order_relaxed) > 0))
     es_wait_queue_notify_slow (q);

@@ -7,15 +7,47 @@
 #include <time.h>
 #ifdef __linux__
 # include <linux/futex.h>
+# include <linux/membarrier.h>
 # include <sys/syscall.h>
 # include <unistd.h>
 #endif
 
 #include "es-wait-private.h"
 
+atomic_int es_membarrier_registered = 0;
+
+static gpointer
+register_membarrier (gpointer data)
+{
+#ifdef __linux__
+  /* Registration lets MEMBARRIER_CMD_PRIVATE_EXPEDITED IPI only the CPUs
+   * running our threads. Valgrind and old kernels refuse: then fences. */
+  if (syscall (SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+    atomic_store (&es_membarrier_registered, 1);
+#endif
+  g_debug ("membarrier %s", atomic_load (&es_membarrier_registered) ? "registered" : "unavailable: using fences");
+  return NULL;
+}
+
+void
+es_heavy_barrier (void)
+{
+#ifdef __linux__
+  if (atomic_load_explicit (&es_membarrier_registered, memory_order_relaxed) &&
+      syscall (SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+    return;
+#endif
+  atomic_thread_fence (memory_order_seq_cst);
+}
+
 void
 es_wait_queue_init (EsWaitQueue *q)
 {
+  static GOnce once = G_ONCE_INIT;
+
+  /* Before any queue exists: no notifier can run before registration. */
+  g_once (&once, register_membarrier, NULL);
+
   atomic_init (&q->seq, 0);
   atomic_init (&q->sleepers, 0);
   atomic_init (&q->armed_sources, 0);
@@ -36,10 +68,15 @@ es_wait_queue_clear (EsWaitQueue *q)
 guint
 es_wait_queue_prepare (EsWaitQueue *q)
 {
+  guint key;
+
   /* The seq_cst RMW orders the registration before the caller's re-check of
-   * its condition (see the protocol in the header). */
+   * its condition; the heavy barrier makes every notifier's earlier store
+   * visible to that re-check (see the protocol in the header). */
   atomic_fetch_add_explicit (&q->sleepers, 1, memory_order_seq_cst);
-  return atomic_load_explicit (&q->seq, memory_order_seq_cst);
+  key = atomic_load_explicit (&q->seq, memory_order_seq_cst);
+  es_heavy_barrier ();
+  return key;
 }
 
 void
@@ -166,7 +203,7 @@ es_wait_source_poll_ready (GSource *source)
     atomic_fetch_add_explicit (&ws->queue->armed_sources, 1, memory_order_seq_cst);
 
   /* Dekker with es_wait_queue_notify(): arm first, then look again. */
-  atomic_thread_fence (memory_order_seq_cst);
+  es_heavy_barrier ();
   if (ws->ready_func (ws->ready_data))
     {
       es_wait_source_disarm (ws);

@@ -141,6 +141,7 @@ charge_buffer (EsPublisher  *publisher,
           }
         case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
           _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+          *dropped = TRUE;
           g_set_error_literal (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
                                "The global buffer is full: event rejected");
           return FALSE;
@@ -237,6 +238,7 @@ deliver (EsPublisher   *publisher,
               continue;
             case ES_BACKPRESSURE_ACTION_DROP_NEWEST:
               _es_publisher_set_backpressure_state (publisher, shared, ES_BACKPRESSURE_STATE_DROPPING);
+              dropped = TRUE;
               g_set_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE,
                            "A %s subscriber is full (%" G_GUINT64_FORMAT " events): event rejected",
                            g_type_name (sub->event_type), sub->queue->capacity);
@@ -302,8 +304,6 @@ deliver (EsPublisher   *publisher,
             _es_zero_copy_handler_kick (sub);
         }
       es_event_unref (sealed);
-      /* DROPPING stays until a publish goes through without dropping. */
-      _es_publisher_settle_state (publisher, shared, dropped);
     }
   else
     {
@@ -314,6 +314,10 @@ deliver (EsPublisher   *publisher,
                                shared->core->trace_salt);
       es_event_unref (sealed);
     }
+
+  /* On every exit, or a BLOCKED state outlives the wait: DROPPING stays
+   * until a publish goes through without dropping or rejecting. */
+  _es_publisher_settle_state (publisher, shared, dropped);
 
   if (reserved != stack_reserved)
     g_free (reserved);
@@ -358,6 +362,8 @@ static void
 es_zero_copy_publisher_class_init (EsZeroCopyPublisherClass *klass)
 {
   EsPublisherClass *publisher_class = ES_PUBLISHER_CLASS (klass);
+
+  _es_publisher_builtin_types[1] = G_TYPE_FROM_CLASS (klass);
 
   publisher_class->publish = es_zero_copy_publisher_publish;
   publisher_class->publish_data = es_zero_copy_publisher_publish_data;
