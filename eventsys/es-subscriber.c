@@ -102,9 +102,8 @@ GType _es_subscriber_builtin_types[2];
  * publisher a syscall and the receiver microseconds, while at full rate the
  * next event arrives within nanoseconds. The budget adapts, as glibc's
  * adaptive mutexes do: it grows (up to SPIN_MAX_USEC) while polling pays off
- * and shrinks (down to SPIN_MIN_USEC) while the receiver ends up sleeping
- * anyway, so a steady trickle of events does not keep a core busy. */
-#define SPIN_MIN_USEC 2
+ * and shrinks to nothing while the receiver ends up sleeping anyway, so a
+ * steady trickle of events does not keep a core busy. */
 #define SPIN_MAX_USEC 50
 
 static void
@@ -556,11 +555,13 @@ pull_wait (EsSubscriber        *self,
   guint spins = 0;
   gint64 spin_until = 0;
   gboolean slept = FALSE;
-  gint budget = atomic_load_explicit (&priv->ep->spin_usec, memory_order_relaxed);
+  /* Stored as budget + 1 so that a fresh endpoint (0) starts at the max. */
+  gint stored = atomic_load_explicit (&priv->ep->spin_usec, memory_order_relaxed);
+  gint budget = stored == 0 ? SPIN_MAX_USEC : stored - 1;
   guint n = 0;
 
   if (budget == 0)
-    budget = SPIN_MAX_USEC;
+    spin_until = -1;   /* sleep straight away */
 
   for (;;)
     {
@@ -569,11 +570,18 @@ pull_wait (EsSubscriber        *self,
       n = pull (self, priv, req);
       if (n > 0)
         {
-          /* Polling paid off: allow more next time; slept: allow less. */
+          /* Polling paid off only if the event came soon (a burst): then
+           * allow more next time. An event that needed most of the budget,
+           * or a sleep, means a steady trickle: poll less, sleep sooner. */
           if (spins > 0)
-            atomic_store_explicit (&priv->ep->spin_usec,
-                                   slept ? MAX (budget / 2, SPIN_MIN_USEC) : MIN (budget * 2, SPIN_MAX_USEC),
-                                   memory_order_relaxed);
+            {
+              gboolean quick = !slept && (spin_until <= 0 ||
+                                          g_get_monotonic_time () < spin_until - budget / 2);
+
+              atomic_store_explicit (&priv->ep->spin_usec,
+                                     1 + (quick ? MIN (MAX (budget * 2, 1), SPIN_MAX_USEC) : budget / 2),
+                                     memory_order_relaxed);
+            }
           break;
         }
 
@@ -598,7 +606,7 @@ pull_wait (EsSubscriber        *self,
         {
           /* Pause first (the publisher is likely running on another core),
            * then yield (it may need ours); check the clock rarely. */
-          if ((++spins & 63) == 0)
+          if ((++spins & 15) == 0)
             {
               gint64 now = g_get_monotonic_time ();
 
@@ -623,7 +631,7 @@ pull_wait (EsSubscriber        *self,
       if (n > 0)
         {
           es_wait_queue_cancel (wq);
-          atomic_store_explicit (&priv->ep->spin_usec, MAX (budget / 2, SPIN_MIN_USEC), memory_order_relaxed);
+          atomic_store_explicit (&priv->ep->spin_usec, 1 + budget / 2, memory_order_relaxed);
           break;
         }
       if (_es_sub_endpoint_is_closed (priv->ep) || g_cancellable_is_cancelled (cancellable))
