@@ -234,6 +234,10 @@ es_event_system_builder_set_property (GObject      *object,
 static void
 es_event_system_builder_class_init (EsEventSystemBuilderClass *klass)
 {
+  /* Validation messages are translated; bind before the first one. */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   /* Ranges are wide on purpose: build() reports nonsense as a GError
    * instead of g_object_set() warning about it. */

@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "es-buffer-manager-private.h"
 #include "es-event-system-private.h"
 #include "es-event-type-private.h"
@@ -334,6 +336,9 @@ es_event_system_class_init (EsEventSystemClass *klass)
 
   /* Register the error quark once, before any thread can race for it. */
   (void) es_error_quark ();
+  /* User-visible messages (builder validation) are translated. */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   object_class->dispose = es_event_system_dispose;
   object_class->finalize = es_event_system_finalize;
