@@ -77,7 +77,16 @@ _es_system_core_is_running (EsSystemCore *core)
 }
 
 /* Sets @error for a publish attempted while not running. */
-gboolean       _es_system_core_check_publish (EsSystemCore        *core,
-                                              GError             **error);
+gboolean       _es_system_core_check_publish_slow (EsSystemCore   *core,
+                                                   GError        **error);
+
+static inline gboolean
+_es_system_core_check_publish (EsSystemCore  *core,
+                               GError       **error)
+{
+  if (G_LIKELY (_es_system_core_is_running (core)))
+    return TRUE;
+  return _es_system_core_check_publish_slow (core, error);
+}
 
 G_END_DECLS

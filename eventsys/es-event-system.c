@@ -629,8 +629,8 @@ _es_event_system_dup_subscribers (EsEventSystem *self)
 }
 
 gboolean
-_es_system_core_check_publish (EsSystemCore  *core,
-                               GError       **error)
+_es_system_core_check_publish_slow (EsSystemCore  *core,
+                                    GError       **error)
 {
   switch (atomic_load_explicit (&core->state, memory_order_acquire))
     {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "eventsys.h"
 #include "es-event-system-private.h"
@@ -24,6 +25,12 @@ typedef struct {
   EsSubList             *cached;        /* owned; protected by busy */
   guint                  cached_gen;    /* protected by busy */
   ES_CACHELINE_PAD (_pad0);
+  /* Published count = owner_published + published. The first thread to
+   * publish owns owner_published and bumps it with a plain load and store
+   * (no locked instruction on the hot path); other threads use the atomic
+   * RMW on published. */
+  atomic_uintptr_t       owner;         /* the owning thread's id, 0 until the first publish */
+  atomic_uint_least64_t  owner_published;
   atomic_uint_least64_t  published;
   atomic_uint_least64_t  rejected;
   atomic_int             bp_state;      /* EsBackpressureState */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <sched.h>
+#include <stdint.h>
 
 #include "es-buffer-manager-private.h"
 #include "es-event-private.h"
@@ -171,6 +172,8 @@ es_publisher_init (EsPublisher *self)
   EsPublisherPrivate *priv = PRIV (self);
 
   atomic_init (&priv->shared.busy, 0);
+  atomic_init (&priv->shared.owner, 0);
+  atomic_init (&priv->shared.owner_published, 0);
   atomic_init (&priv->shared.published, 0);
   atomic_init (&priv->shared.rejected, 0);
   atomic_init (&priv->shared.bp_state, ES_BACKPRESSURE_STATE_NORMAL);
@@ -369,6 +372,34 @@ check_publishable (EsPublisher  *self,
   return _es_system_core_check_publish (priv->shared.core, error);
 }
 
+/* A per-thread address: a thread id without a call. */
+static __thread char thread_marker __attribute__ ((tls_model ("initial-exec")));
+
+static inline void
+count_published (EsPublisherShared *shared)
+{
+  uintptr_t me = (uintptr_t) &thread_marker;
+  uintptr_t owner = atomic_load_explicit (&shared->owner, memory_order_relaxed);
+
+  if (G_UNLIKELY (owner == 0))
+    {
+      uintptr_t expected = 0;
+
+      if (atomic_compare_exchange_strong_explicit (&shared->owner, &expected, me,
+                                                   memory_order_relaxed, memory_order_relaxed))
+        owner = me;
+      else
+        owner = expected;
+    }
+
+  if (G_LIKELY (owner == me))
+    atomic_store_explicit (&shared->owner_published,
+                           atomic_load_explicit (&shared->owner_published, memory_order_relaxed) + 1,
+                           memory_order_relaxed);
+  else
+    atomic_fetch_add_explicit (&shared->published, 1, memory_order_relaxed);
+}
+
 static inline void
 count_result (EsPublisherPrivate *priv,
               gboolean            ok,
@@ -380,7 +411,7 @@ count_result (EsPublisherPrivate *priv,
 
   if (ok)
     {
-      atomic_fetch_add_explicit (&priv->shared.published, 1, memory_order_relaxed);
+      count_published (&priv->shared);
       if (G_UNLIKELY (metrics != NULL))
         _es_metrics_record_publish (metrics, info->gtype, info->index, bytes);
     }
@@ -646,7 +677,8 @@ guint64
 es_publisher_get_published_count (EsPublisher *self)
 {
   g_return_val_if_fail (ES_IS_PUBLISHER (self), 0);
-  return atomic_load_explicit (&PRIV (self)->shared.published, memory_order_relaxed);
+  return atomic_load_explicit (&PRIV (self)->shared.owner_published, memory_order_relaxed) +
+         atomic_load_explicit (&PRIV (self)->shared.published, memory_order_relaxed);
 }
 
 /**
