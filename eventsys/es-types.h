@@ -50,7 +50,12 @@ typedef enum {
  * @ES_BACKPRESSURE_BLOCK: the publisher waits for room (cancellable, bounded by
  *   #EsEventSystem:default-timeout); nothing is lost.
  * @ES_BACKPRESSURE_DROP_OLDEST: the oldest queued event of the full subscriber is
- *   dropped to make room; the subscriber counts what it missed.
+ *   dropped to make room; the subscriber counts what it missed (and is told
+ *   through #EsSubscriber::lagged). At the global buffer limit the zero-copy
+ *   implementation evicts from the subscriber with the deepest queue (the one
+ *   holding the oldest events) until the new event fits; the static fast path
+ *   moves the slowest cursors of the publishing type's ring past its oldest
+ *   slot.
  * @ES_BACKPRESSURE_DROP_NEWEST: the new event is rejected (all or nothing) and
  *   the publish fails with %ES_ERROR_BACKPRESSURE.
  * @ES_BACKPRESSURE_CUSTOM: an #EsBackpressureFunc decides per occurrence.
