@@ -1735,6 +1735,29 @@ es_metrics_reporter_set_tracked_event_types (EsMetricsReporter  *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRACKED_EVENT_TYPES]);
 }
 
+/* Replaces a string field under the reporter lock and notifies @pspec on a
+ * real change (outside the lock: handlers may call back in). */
+static void
+set_string_locked (EsMetricsReporter  *self,
+                   char              **field,
+                   const char         *value,
+                   GParamSpec         *pspec)
+{
+  gboolean changed;
+
+  pthread_mutex_lock (&self->lock);
+  changed = g_strcmp0 (*field, value) != 0;
+  if (changed)
+    {
+      g_free (*field);
+      *field = g_strdup (value);
+    }
+  pthread_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
 /**
  * es_metrics_reporter_get_push_job:
  * @self: a reporter
@@ -1773,22 +1796,10 @@ void
 es_metrics_reporter_set_push_job (EsMetricsReporter *self,
                                   const char        *job)
 {
-  gboolean changed;
-
-  g_return_if_fail (ES_IS_METRICS_REPORTER (self));
+    g_return_if_fail (ES_IS_METRICS_REPORTER (self));
   g_return_if_fail (job != NULL && job[0] != '\0');
 
-  pthread_mutex_lock (&self->lock);
-  changed = g_strcmp0 (self->job, job) != 0;
-  if (changed)
-    {
-      g_free (self->job);
-      self->job = g_strdup (job);
-    }
-  pthread_mutex_unlock (&self->lock);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_JOB]);
+  set_string_locked (self, &self->job, job, properties[PROP_PUSH_JOB]);
 }
 
 /**
@@ -1828,21 +1839,9 @@ void
 es_metrics_reporter_set_push_instance (EsMetricsReporter *self,
                                        const char        *instance)
 {
-  gboolean changed;
+    g_return_if_fail (ES_IS_METRICS_REPORTER (self));
 
-  g_return_if_fail (ES_IS_METRICS_REPORTER (self));
-
-  pthread_mutex_lock (&self->lock);
-  changed = g_strcmp0 (self->instance, instance) != 0;
-  if (changed)
-    {
-      g_free (self->instance);
-      self->instance = g_strdup (instance);
-    }
-  pthread_mutex_unlock (&self->lock);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_INSTANCE]);
+  set_string_locked (self, &self->instance, instance, properties[PROP_PUSH_INSTANCE]);
 }
 
 /**

@@ -67,7 +67,6 @@ typedef struct
   EsEventFilterFunc   filter;        /* immutable once subscribe() returns */
   gpointer            filter_data;
   GDestroyNotify      filter_destroy;
-  atomic_int          close_called;
   pthread_mutex_t     lock;          /* protects name and attached */
   char               *name;          /* owned */
   GSList             *attached;      /* GSource *, owned: sources made by attach() */
@@ -285,7 +284,6 @@ es_subscriber_init (EsSubscriber *self)
 {
   EsSubscriberPrivate *priv = PRIV (self);
 
-  atomic_init (&priv->close_called, 0);
   pthread_mutex_init (&priv->lock, NULL);
   priv->id = atomic_fetch_add (&next_id, 1);
 }
@@ -375,20 +373,20 @@ _es_subscriber_mark_closed (EsSubscriber *self,
 {
   EsSubscriberPrivate *priv = PRIV (self);
 
-  if (discard)
+  /* The first discarding close detaches from the implementation; the
+   * exchange makes that happen once. */
+  if (discard && atomic_exchange_explicit (&priv->ep->discarded, 1, memory_order_seq_cst) == 0)
     {
-      atomic_store_explicit (&priv->ep->discarded, 1, memory_order_seq_cst);
       /* Pairs with the publishers' light barrier after a push (see
        * _es_zero_copy_drain_if_discarded()). */
       es_heavy_barrier ();
-    }
-  atomic_store_explicit (&priv->ep->closed, 1, memory_order_seq_cst);
-  if (discard && atomic_exchange (&priv->close_called, 1) == 0)
-    {
+      atomic_store_explicit (&priv->ep->closed, 1, memory_order_seq_cst);
       ES_SUBSCRIBER_GET_CLASS (self)->close (self);
       /* An unsubscribed subscriber no longer counts as one of the system's. */
       _es_event_system_remove_subscriber (priv->system, self);
     }
+  else
+    atomic_store_explicit (&priv->ep->closed, 1, memory_order_seq_cst);
 
   if (priv->ep->data_wq != NULL)
     es_wait_queue_wake_all (priv->ep->data_wq);

@@ -37,7 +37,10 @@ _es_zero_copy_release_event (EsEvent  *event,
 }
 
 /* A publisher that took its target list before the unsubscribe may still
- * push one event after close() drained the queue: drop it as well. */
+ * push an event after close() drained the queue. The two sides form a
+ * Dekker pair — the closer stores `discarded` and issues a heavy barrier
+ * before draining, the publisher pushes, issues its light barrier and checks
+ * `discarded` — so one of them always drains it; receivers need not check. */
 void
 _es_zero_copy_drain_if_discarded (EsZcEndpoint *ep)
 {
@@ -66,8 +69,6 @@ es_zero_copy_subscriber_try_receive_events (EsSubscriber  *subscriber,
   EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
   guint n = 0;
 
-  _es_zero_copy_drain_if_discarded (ep);
-
   while (n < max_events)
     {
       EsEvent *event = _es_zc_queue_pop (ep->queue);
@@ -84,10 +85,7 @@ es_zero_copy_subscriber_try_receive_events (EsSubscriber  *subscriber,
 static gsize
 es_zero_copy_subscriber_get_queue_depth (EsSubscriber *subscriber)
 {
-  EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
-
-  _es_zero_copy_drain_if_discarded (ep);
-  return _es_zc_queue_depth (ep->queue);
+  return _es_zc_queue_depth (((EsZeroCopySubscriber *) subscriber)->ep->queue);
 }
 
 static guint64

@@ -306,3 +306,27 @@ es_test_iterate_for (GMainContext *ctx,
     }
   while (g_get_monotonic_time () < deadline);
 }
+
+EsPublisher *
+es_test_new_publisher (EsFixture *f,
+                       GType      type)
+{
+  g_autoptr(GError) error = NULL;
+  EsPublisher *pub = es_event_system_create_publisher (f->sys, type, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (pub);
+  return pub;
+}
+
+EsSubscriber *
+es_test_new_subscriber (EsFixture *f,
+                        GType      type)
+{
+  g_autoptr(GError) error = NULL;
+  EsSubscriber *sub = es_event_system_subscribe (f->sys, type, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (sub);
+  return sub;
+}

@@ -73,6 +73,12 @@ guint                 es_test_scaled            (guint                 n,
                                                  guint                 min);
 
 /* Publish/receive helpers that assert success. */
+/* Create a publisher / subscriber of @type on the fixture's system,
+ * asserting success. */
+EsPublisher          *es_test_new_publisher     (EsFixture            *f,
+                                                 GType                 type) G_GNUC_WARN_UNUSED_RESULT;
+EsSubscriber         *es_test_new_subscriber    (EsFixture            *f,
+                                                 GType                 type) G_GNUC_WARN_UNUSED_RESULT;
 void                  es_test_publish_packet    (EsPublisher          *pub,
                                                  guint32               publisher,
                                                  guint64               counter);

@@ -21,26 +21,6 @@ replace_system (EsFixture              *f,
   es_fixture_replace (f, b, TRUE);
 }
 
-static EsPublisher *
-packet_publisher (EsFixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  EsPublisher *pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-
-  g_assert_no_error (error);
-  return pub;
-}
-
-static EsSubscriber *
-packet_subscriber (EsFixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  EsSubscriber *sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-
-  g_assert_no_error (error);
-  return sub;
-}
-
 static gboolean
 try_publish (EsPublisher   *pub,
              guint64        counter,
@@ -90,9 +70,9 @@ test_bp_drop_newest (EsFixture     *f,
                   "every subscriber at once");
 
   replace_system (f, 4, ES_BACKPRESSURE_DROP_NEWEST, G_TIME_SPAN_SECOND);
-  pub = packet_publisher (f);
-  full = packet_subscriber (f);
-  keeps_up = packet_subscriber (f);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+  full = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  keeps_up = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   g_signal_connect (pub, "backpressure-changed", G_CALLBACK (on_backpressure_changed), &log);
 
   for (guint64 i = 0; i < 20; i++)
@@ -184,8 +164,8 @@ test_bp_drop_oldest (EsFixture     *f,
                   "counts what it missed and is told through ::lagged");
 
   replace_system (f, 4, ES_BACKPRESSURE_DROP_OLDEST, G_TIME_SPAN_SECOND);
-  pub = packet_publisher (f);
-  sub = packet_subscriber (f);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   g_signal_connect (sub, "lagged", G_CALLBACK (on_lagged), &lag);
 
   for (guint64 i = 0; i < 20; i++)
@@ -243,8 +223,8 @@ test_bp_block_timeout (EsFixture     *f,
                   "ES_ERROR_TIMEOUT (not a backpressure rejection)");
 
   replace_system (f, 4, ES_BACKPRESSURE_BLOCK, 50 * G_TIME_SPAN_MILLISECOND);
-  pub = packet_publisher (f);
-  sub = packet_subscriber (f);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
 
   for (guint64 i = 0; i < 4; i++)
     {
@@ -299,8 +279,8 @@ test_bp_block_cancel (EsFixture     *f,
   g_test_summary ("BLOCK: a blocked publish is cancelled through its GCancellable with G_IO_ERROR_CANCELLED");
 
   replace_system (f, 4, ES_BACKPRESSURE_BLOCK, -1);
-  pub = packet_publisher (f);
-  sub = packet_subscriber (f);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   g_signal_connect (pub, "backpressure-changed", G_CALLBACK (on_backpressure_changed), &log);
 
   for (guint64 i = 0; i < 4; i++)
@@ -381,9 +361,9 @@ test_bp_unsubscribe_releases (EsFixture     *f,
   g_test_summary ("unsubscribing the subscriber a publisher is blocked on releases the publisher");
 
   replace_system (f, 4, ES_BACKPRESSURE_BLOCK, -1);
-  stalled = packet_subscriber (f);
-  active = packet_subscriber (f);
-  pt.pub = packet_publisher (f);
+  stalled = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  active = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  pt.pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
 
   thread = g_thread_new ("publisher", publish_thread, &pt);
   ES_TEST_WAIT_UNTIL (es_publisher_get_backpressure_state (pt.pub) == ES_BACKPRESSURE_STATE_BLOCKED,
@@ -473,8 +453,8 @@ test_bp_custom (EsFixture     *f,
   es_event_system_builder_set_backpressure_func (b, custom_func, &cd, custom_destroy);
   es_event_system_builder_set_default_timeout (b, 20 * G_TIME_SPAN_MILLISECOND);
   es_fixture_replace (f, b, TRUE);
-  sub = packet_subscriber (f);
-  cd.pub = packet_publisher (f);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  cd.pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
 
   /* Not called while there is room. */
   for (guint64 i = 0; i < 4; i++)
@@ -545,8 +525,8 @@ test_bp_global_buffer (EsFixture     *f,
   es_event_system_builder_set_global_buffer_size (b, limit);
   es_event_system_builder_set_backpressure_strategy (b, ES_BACKPRESSURE_DROP_NEWEST);
   es_fixture_replace (f, b, TRUE);
-  pub = packet_publisher (f);
-  sub = packet_subscriber (f);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   bm = es_event_system_get_buffer_manager (f->sys);
   g_assert_nonnull (bm);
   g_assert_cmpuint (es_buffer_manager_get_limit_bytes (bm), ==, limit);

@@ -38,30 +38,6 @@
 #define STALL_ONE_IN 128       /* it stalls before about one receive in this many */
 #define STALL_MAX_US 5000      /* for 0 to this many microseconds */
 
-static EsPublisher *
-new_publisher (EsFixture *f,
-               GType      type)
-{
-  g_autoptr(GError) error = NULL;
-  EsPublisher *pub = es_event_system_create_publisher (f->sys, type, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (pub);
-  return pub;
-}
-
-static EsSubscriber *
-new_subscriber (EsFixture *f,
-                GType      type)
-{
-  g_autoptr(GError) error = NULL;
-  EsSubscriber *sub = es_event_system_subscribe (f->sys, type, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (sub);
-  return sub;
-}
-
 static gboolean
 publish_packet (EsPublisher  *pub,
                 guint32       id,
@@ -387,7 +363,7 @@ run_hammer (EsFixture              *f,
 
       hs->h = h;
       hs->index = i;
-      hs->sub = new_subscriber (f, ES_TEST_TYPE_PACKET);
+      hs->sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
       hs->stalls = (i == STALLED_SUB);
       hs->rand = g_rand_new_with_seed (g_test_rand_int ());
       for (guint p = 0; p < N_PUB; p++)
@@ -399,7 +375,7 @@ run_hammer (EsFixture              *f,
 
       hp->h = h;
       hp->id = p;
-      hp->pub = new_publisher (f, ES_TEST_TYPE_PACKET);
+      hp->pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
       g_signal_connect (hp->pub, "backpressure-changed",
                         G_CALLBACK (hammer_on_backpressure_changed), h);
     }
@@ -691,8 +667,8 @@ run_burst (EsFixture *f,
     g_assert_cmpint (delay, ==, BURST_THROTTLE);
   }
 
-  c.sub = new_subscriber (f, ES_TEST_TYPE_PACKET);
-  pub = new_publisher (f, ES_TEST_TYPE_PACKET);
+  c.sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
   *log = (BurstLog) { g_thread_self (), ES_BACKPRESSURE_STATE_NORMAL, 0, FALSE, FALSE };
   g_signal_connect (pub, "backpressure-changed", G_CALLBACK (burst_on_backpressure_changed), log);
 
@@ -914,8 +890,8 @@ test_watermark_signal (EsFixture     *f,
 
   bm = es_event_system_get_buffer_manager (f->sys);
   g_signal_connect (bm, "watermark-crossed", G_CALLBACK (on_watermark_crossed), &log);
-  sub = new_subscriber (f, ES_TEST_TYPE_PACKET);
-  pub = new_publisher (f, ES_TEST_TYPE_PACKET);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
   g_assert_false (es_buffer_manager_is_above_watermark (bm));
 
   /* Up to the high watermark: TRUE. */
@@ -1057,8 +1033,8 @@ test_memory_bound (EsFixture     *f,
   bm = es_event_system_get_buffer_manager (f->sys);
   g_assert_cmpuint (es_buffer_manager_get_limit_bytes (bm), ==, limit);
 
-  sub = new_subscriber (f, type);
-  pub = new_publisher (f, type);
+  sub = es_test_new_subscriber (f, type);
+  pub = es_test_new_publisher (f, type);
   for (gsize i = 0; i < sizeof packet->data; i++)
     packet->data[i] = (guint8) (i * 7);
 
@@ -1228,9 +1204,9 @@ test_shutdown_blocked (EsFixture     *f,
   es_fixture_replace (f, b, TRUE);
 
   for (guint i = 0; i < N_SUB; i++)
-    subs[i] = new_subscriber (f, ES_TEST_TYPE_PACKET);
+    subs[i] = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   for (guint p = 0; p < N_PUB; p++)
-    pubs[p] = (BlockedPub) { new_publisher (f, ES_TEST_TYPE_PACKET), p, G_MAXUINT32, NULL, 0, 0, NULL };
+    pubs[p] = (BlockedPub) { es_test_new_publisher (f, ES_TEST_TYPE_PACKET), p, G_MAXUINT32, NULL, 0, 0, NULL };
   for (guint p = 0; p < N_PUB; p++)
     pubs[p].thread = g_thread_new ("blocked-pub", blocked_publisher_thread, &pubs[p]);
 
@@ -1358,10 +1334,10 @@ test_unsubscribe_releases_blocked (EsFixture     *f,
   es_fixture_replace (f, b, TRUE);
 
   for (guint i = 0; i < G_N_ELEMENTS (stalled); i++)
-    stalled[i] = new_subscriber (f, ES_TEST_TYPE_PACKET);
-  ar.sub = new_subscriber (f, ES_TEST_TYPE_PACKET);
+    stalled[i] = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  ar.sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   for (guint p = 0; p < N_PUB; p++)
-    pubs[p] = (BlockedPub) { new_publisher (f, ES_TEST_TYPE_PACKET), p, n, NULL, 0, 0, NULL };
+    pubs[p] = (BlockedPub) { es_test_new_publisher (f, ES_TEST_TYPE_PACKET), p, n, NULL, 0, 0, NULL };
 
   receiver = g_thread_new ("active-receiver", active_receiver_thread, &ar);
   for (guint p = 0; p < N_PUB; p++)

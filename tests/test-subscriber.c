@@ -20,45 +20,21 @@ tick_value (EsEvent *event)
   return tick->value;
 }
 
-static EsPublisher *
-new_publisher (EsFixture *f,
-               GType      type)
-{
-  g_autoptr(GError) error = NULL;
-  EsPublisher *pub = es_event_system_create_publisher (f->sys, type, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (pub);
-  return pub;
-}
-
-static EsSubscriber *
-new_subscriber (EsFixture *f,
-                GType      type)
-{
-  g_autoptr(GError) error = NULL;
-  EsSubscriber *sub = es_event_system_subscribe (f->sys, type, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (sub);
-  return sub;
-}
-
 /* --- fan-out and order ---------------------------------------------------- */
 
 static void
 test_subscriber_fanout (EsFixture     *f,
                         gconstpointer  data)
 {
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) other_pub = new_publisher (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) other_pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
   EsSubscriber *subs[3];
   g_autoptr(EsSubscriber) late = NULL;
 
   g_test_summary ("every subscriber of a type receives every event published after it subscribed, in order");
 
   for (guint s = 0; s < G_N_ELEMENTS (subs); s++)
-    subs[s] = new_subscriber (f, ES_TEST_TYPE_TICK);
+    subs[s] = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
 
   for (int i = 0; i < 50; i++)
     {
@@ -66,7 +42,7 @@ test_subscriber_fanout (EsFixture     *f,
       /* Events of another type go elsewhere. */
       es_test_publish_packet (other_pub, 0, (guint64) i);
     }
-  late = new_subscriber (f, ES_TEST_TYPE_TICK);
+  late = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
   for (int i = 50; i < 100; i++)
     es_test_publish_tick (pub, i);
 
@@ -100,7 +76,7 @@ static void
 test_subscriber_try_receive_empty (EsFixture     *f,
                                    gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
   g_autoptr(GError) error = NULL;
   g_autoptr(EsEvent) event = NULL;
   g_autoptr(GPtrArray) batch = NULL;
@@ -132,8 +108,8 @@ static void
 test_subscriber_receive_timeout (EsFixture     *f,
                                  gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   g_autoptr(GError) error = NULL;
   g_autoptr(EsEvent) event = NULL;
   EsTestTick tick;
@@ -186,7 +162,7 @@ static void
 test_subscriber_receive_cancel (EsFixture     *f,
                                 gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
   g_autoptr(GError) error = NULL;
   g_autoptr(EsEvent) event = NULL;
   EsTestTick tick;
@@ -240,7 +216,7 @@ test_subscriber_receive_cancel (EsFixture     *f,
   /* The subscriber is still fine afterwards. */
   g_assert_false (es_subscriber_is_closed (sub));
   {
-    g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+    g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
 
     es_test_publish_tick (pub, 8);
     event = es_test_receive (sub);
@@ -254,8 +230,8 @@ static void
 test_subscriber_receive_data (EsFixture     *f,
                               gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_PACKET);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
   g_autoptr(GError) error = NULL;
   EsTestPacket packet;
   guint8 wrong[10];
@@ -286,8 +262,8 @@ static void
 test_subscriber_receive_data_batch (EsFixture     *f,
                                     gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_PACKET);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
   g_autoptr(GError) error = NULL;
   EsTestPacket packets[4];
   guint64 next = 0;
@@ -328,8 +304,8 @@ static void
 test_subscriber_receive_batch (EsFixture     *f,
                                gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   gint32 next = 0;
 
   g_test_summary ("receive_batch returns a GPtrArray of between 1 and max events, in order");
@@ -394,8 +370,8 @@ static void
 test_subscriber_receive_async (EsFixture     *f,
                                gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
 
   g_test_summary ("receive_async/finish complete in the caller's main context, also when cancelled");
 
@@ -469,8 +445,8 @@ static void
 test_subscriber_counters (EsFixture     *f,
                           gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
 
   g_test_summary ("published, received, dropped, filtered counts and the queue depth");
 
@@ -529,9 +505,9 @@ static void
 test_subscriber_filtered (EsFixture     *f,
                           gconstpointer  data)
 {
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) other_pub = new_publisher (f, ES_TEST_TYPE_PACKET);
-  g_autoptr(EsSubscriber) all = new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) other_pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsSubscriber) all = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
   g_autoptr(GError) error = NULL;
   FilterData fd = { g_thread_self (), ES_TEST_TYPE_TICK, 0, 0 };
   EsSubscriber *sub;
@@ -641,8 +617,8 @@ static void
 test_subscriber_attach (EsFixture     *f,
                         gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   AttachData d = { .ctx = f->ctx, .done_at = 10 };
   guint id;
 
@@ -706,8 +682,8 @@ static void
 test_subscriber_attach_signal_only (EsFixture     *f,
                                     gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   AttachData d = { .ctx = f->ctx, .done_at = 5 };
   guint id;
 
@@ -754,10 +730,10 @@ static void
 test_subscriber_trace_inherit (EsFixture     *f,
                                gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub_a = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsSubscriber) sub_b = new_subscriber (f, ES_TEST_TYPE_PACKET);
-  g_autoptr(EsPublisher) pub_a = new_publisher (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub_b = new_publisher (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsSubscriber) sub_a = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub_b = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsPublisher) pub_a = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub_b = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
   TraceData d = { f->ctx, pub_b, NULL, 0 };
   g_autoptr(EsEvent) b = NULL;
   g_autofree char *trace_b = NULL;
@@ -834,8 +810,8 @@ static void
 test_subscriber_attach_other_thread (EsFixture     *f,
                                      gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   LoopThread lt = { 0 };
   guint n = es_test_scaled (200, 20);
 
@@ -881,8 +857,8 @@ test_subscriber_attach_batch_size (EsFixture     *f,
 
   es_event_system_builder_set_batch_size (b, 3);
   es_fixture_replace (f, b, TRUE);
-  sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   d.ctx = f->ctx;
 
   for (int i = 0; i < 10; i++)
@@ -921,8 +897,8 @@ static void
 test_subscriber_attach_remove (EsFixture     *f,
                                gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   AttachData d = { .ctx = f->ctx, .remove_after = 3, .done_at = 3 };
 
   g_test_summary ("returning G_SOURCE_REMOVE from the callback detaches the subscriber's source");
@@ -958,8 +934,8 @@ static void
 test_subscriber_create_source (EsFixture     *f,
                                gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
   AttachData d = { .ctx = f->ctx, .done_at = 5 };
   GSource *source;
 
@@ -1025,10 +1001,10 @@ static void
 test_subscriber_reentrant (EsFixture     *f,
                            gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub_a = new_subscriber (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsSubscriber) sub_b = new_subscriber (f, ES_TEST_TYPE_PACKET);
-  g_autoptr(EsPublisher) pub_a = new_publisher (f, ES_TEST_TYPE_TICK);
-  g_autoptr(EsPublisher) pub_b = new_publisher (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsSubscriber) sub_a = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsSubscriber) sub_b = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsPublisher) pub_a = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
+  g_autoptr(EsPublisher) pub_b = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
   ReentrantData d = { f->ctx, pub_a, pub_b, 0, 0, 0 };
 
   g_test_summary ("publishing from inside a delivery callback (same and other type) does not deadlock");
@@ -1052,9 +1028,9 @@ static void
 test_subscriber_objects (EsFixture     *f,
                          gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) sub = new_subscriber (f, ES_TEST_TYPE_THING);
-  g_autoptr(EsSubscriber) sub2 = new_subscriber (f, ES_TEST_TYPE_THING);
-  g_autoptr(EsPublisher) pub = new_publisher (f, ES_TEST_TYPE_THING);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_THING);
+  g_autoptr(EsSubscriber) sub2 = es_test_new_subscriber (f, ES_TEST_TYPE_THING);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_THING);
   g_autoptr(GError) error = NULL;
   EsTestThing *things[5];
 
@@ -1082,10 +1058,10 @@ static void
 test_subscriber_subtypes (EsFixture     *f,
                           gconstpointer  data)
 {
-  g_autoptr(EsSubscriber) parent_sub = new_subscriber (f, ES_TEST_TYPE_THING);
-  g_autoptr(EsSubscriber) child_sub = new_subscriber (f, ES_TEST_TYPE_CHILD_THING);
-  g_autoptr(EsPublisher) child_pub = new_publisher (f, ES_TEST_TYPE_CHILD_THING);
-  g_autoptr(EsPublisher) parent_pub = new_publisher (f, ES_TEST_TYPE_THING);
+  g_autoptr(EsSubscriber) parent_sub = es_test_new_subscriber (f, ES_TEST_TYPE_THING);
+  g_autoptr(EsSubscriber) child_sub = es_test_new_subscriber (f, ES_TEST_TYPE_CHILD_THING);
+  g_autoptr(EsPublisher) child_pub = es_test_new_publisher (f, ES_TEST_TYPE_CHILD_THING);
+  g_autoptr(EsPublisher) parent_pub = es_test_new_publisher (f, ES_TEST_TYPE_THING);
   g_autoptr(EsTestThing) child = es_test_child_thing_new (7);
   g_autoptr(EsTestThing) parent = es_test_thing_new (8);
   g_autoptr(GError) error = NULL;
@@ -1162,8 +1138,8 @@ test_subscriber_priority (EsFixture     *f,
 
   es_event_system_builder_set_enable_priority (b, TRUE);
   es_fixture_replace (f, b, TRUE);
-  sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
 
   publish_priorities (f, pub);
 
@@ -1206,8 +1182,8 @@ test_subscriber_priority_disabled (EsFixture     *f,
 
   es_event_system_builder_set_enable_priority (b, FALSE);
   es_fixture_replace (f, b, TRUE);
-  sub = new_subscriber (f, ES_TEST_TYPE_TICK);
-  pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_TICK);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
 
   publish_priorities (f, pub);
   for (guint i = 0; i < 4; i++)
@@ -1289,7 +1265,7 @@ test_subscriber_handlers (EsFixture     *f,
   es_event_system_builder_set_max_concurrent_dispatches (b, 2);
   es_fixture_replace (f, b, TRUE);
   zc = ES_ZERO_COPY_EVENT_SYSTEM (f->sys);
-  pub = new_publisher (f, ES_TEST_TYPE_TICK);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_TICK);
 
   for (guint i = 0; i < G_N_ELEMENTS (states); i++)
     {
