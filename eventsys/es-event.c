@@ -315,6 +315,14 @@ es_event_get_sequence (const EsEvent *event)
  * Gets the publish time in g_get_monotonic_time() microseconds, 0 before the
  * event is published.
  *
+ * One exception keeps the static fast path's publish at a few nanoseconds
+ * (a clock read would cost a third of it): a payload published with
+ * es_publisher_publish_data() while every subscriber of its type had so far
+ * read only with es_subscriber_receive_data() is not stamped. Should such an
+ * event later be taken as an envelope, its timestamp is the time it was
+ * taken. Subscribers that read envelopes from the start, and the latency
+ * samples of #EsMetrics, always see the publisher's time.
+ *
  * Returns: the publish time in g_get_monotonic_time() microseconds, 0 before
  *   the event is published
  *

@@ -37,11 +37,19 @@ void       _es_metrics_record_publish (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,
                                        gsize          bytes);
+/* @publish_time_us: the event's publish time; 0 when it was not taken (no
+ * latency recorded); negated for an event the publisher picked as a latency
+ * sample (see _es_metrics_sample_mask()), recorded whatever this thread's
+ * own sampling countdown says. */
 void       _es_metrics_record_deliver (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,
                                        gint64         publish_time_us,
                                        gsize          bytes);
+/* For publishers that stamp only latency samples: the events whose sequence
+ * has these bits clear are the samples (one in latency-sampling, rounded
+ * down to a power of two). */
+guint64    _es_metrics_sample_mask    (EsMetrics     *metrics);
 void       _es_metrics_record_drop    (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,

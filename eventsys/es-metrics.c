@@ -551,19 +551,36 @@ _es_metrics_record_deliver (EsMetrics *metrics,
     guint sampling = atomic_load_explicit (&metrics->sampling, memory_order_relaxed);
     guint32 countdown = tls_state.countdown;
 
-    if (G_UNLIKELY (countdown == 0 || countdown >= sampling))
+    if (G_UNLIKELY (publish_time_us <= 0))
       {
-        tls_state.countdown = sampling > 0 ? sampling - 1 : 0;
-        if (G_LIKELY (publish_time_us > 0))
+        /* Not taken, or picked by the publisher: the countdown is for
+         * events that all carry their publish time. */
+        if (publish_time_us < 0)
           {
-            gint64 latency = g_get_monotonic_time () - publish_time_us;
+            gint64 latency = g_get_monotonic_time () + publish_time_us;
 
             _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
           }
       }
+    else if (G_UNLIKELY (countdown == 0 || countdown >= sampling))
+      {
+        gint64 latency = g_get_monotonic_time () - publish_time_us;
+
+        tls_state.countdown = sampling > 0 ? sampling - 1 : 0;
+        _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
+      }
     else
       tls_state.countdown = countdown - 1;
   }
+}
+
+guint64
+_es_metrics_sample_mask (EsMetrics *metrics)
+{
+  guint sampling = atomic_load_explicit (&metrics->sampling, memory_order_relaxed);
+
+  /* The highest power of two <= sampling, minus one. */
+  return sampling <= 1 ? 0 : (G_GUINT64_CONSTANT (1) << (31 - __builtin_clz (sampling))) - 1;
 }
 
 void

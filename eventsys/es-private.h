@@ -4,6 +4,7 @@
 /* Internal helpers shared by every eventsys source file. */
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <glib-object.h>
 
 G_BEGIN_DECLS
@@ -25,6 +26,16 @@ es_cpu_relax (void)
 #endif
 }
 
+/* A per-thread address: identifies the calling thread without a call.
+ * Initial-exec, so reading it is one instruction in the shared library. */
+extern __thread char _es_thread_marker __attribute__ ((tls_model ("initial-exec")));
+
+static inline uintptr_t
+es_thread_id (void)
+{
+  return (uintptr_t) &_es_thread_marker;
+}
+
 static inline guint64
 es_next_pow2 (guint64 v)
 {
@@ -39,10 +50,10 @@ es_next_pow2 (guint64 v)
  * G_TYPE_CHECK_INSTANCE_TYPE() walks the type tree for any subclass. Other
  * implementations take the full check. */
 static inline gboolean
-es_instance_is_fast (gconstpointer instance,
-                     GType         impl_a,
-                     GType         impl_b,
-                     GType         base)
+es_instance_is_fast (gconstpointer   instance,
+                     GType           impl_a,
+                     GType           impl_b,
+                     GType         (*base_get_type) (void))
 {
   const GTypeInstance *i = instance;
   GType t;
@@ -50,8 +61,9 @@ es_instance_is_fast (gconstpointer instance,
   if (G_UNLIKELY (i == NULL || i->g_class == NULL))
     return FALSE;
   t = i->g_class->g_type;
-  /* impl_* are 0 until the class exists; then no instance can match them. */
-  return G_LIKELY ((t == impl_a || t == impl_b) && t != 0) || g_type_is_a (t, base);
+  /* impl_* are 0 until the class exists; then no instance can match them.
+   * The base type is looked up only on the slow path. */
+  return G_LIKELY ((t == impl_a || t == impl_b) && t != 0) || g_type_is_a (t, base_get_type ());
 }
 
 /* Deadline helpers: deadlines are g_get_monotonic_time() microseconds, -1 = never. */

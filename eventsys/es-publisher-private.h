@@ -7,6 +7,7 @@
 #include "eventsys.h"
 #include "es-event-system-private.h"
 #include "es-event-type-private.h"
+#include "es-metrics-private.h"
 #include "es-wait-private.h"
 
 G_BEGIN_DECLS
@@ -142,11 +143,101 @@ EsBackpressureAction _es_publisher_decide (EsPublisher  *self,
                                            EsSubscriber *subscriber,
                                            EsEvent      *event);
 
+/* The entry points' checks and accounting. The unified API only checks its
+ * arguments and dispatches; each backend's vfunc checks what the publish
+ * needs (type, size, state) and counts its result with these, so calling
+ * the vfunc directly costs the same as the unified API. */
+
+/* Sets @error: the event type does not match or the system is not running. */
+gboolean _es_publisher_check_slow (EsPublisherShared *shared,
+                                   GType              type,
+                                   gsize              size,
+                                   gboolean           plain,
+                                   GError           **error);
+
+/* A plain-data publish of @size bytes. */
+static inline gboolean
+_es_publisher_check_data (EsPublisherShared *shared,
+                          gsize              size,
+                          GError           **error)
+{
+  const EsEventTypeInfo *info = shared->type_info;
+
+  if (G_LIKELY (info->kind == ES_EVENT_KIND_PLAIN && size == info->size && size != 0 &&
+                _es_system_core_is_running (shared->core)))
+    return TRUE;
+  return _es_publisher_check_slow (shared, info->gtype, size, TRUE, error);
+}
+
+/* An envelope or object publish of @type (the publisher's type or, for
+ * objects, a subtype). */
+static inline gboolean
+_es_publisher_check_type (EsPublisherShared *shared,
+                          GType              type,
+                          GError           **error)
+{
+  if (G_LIKELY (type == shared->type_info->gtype && _es_system_core_is_running (shared->core)))
+    return TRUE;
+  return _es_publisher_check_slow (shared, type, 0, FALSE, error);
+}
+
+static inline void
+_es_publisher_count_published (EsPublisherShared *shared)
+{
+  uintptr_t me = es_thread_id ();
+  uintptr_t owner = atomic_load_explicit (&shared->owner, memory_order_relaxed);
+
+  if (G_UNLIKELY (owner == 0))
+    {
+      uintptr_t expected = 0;
+
+      if (atomic_compare_exchange_strong_explicit (&shared->owner, &expected, me,
+                                                   memory_order_relaxed, memory_order_relaxed))
+        owner = me;
+      else
+        owner = expected;
+    }
+
+  if (G_LIKELY (owner == me))
+    atomic_store_explicit (&shared->owner_published,
+                           atomic_load_explicit (&shared->owner_published, memory_order_relaxed) + 1,
+                           memory_order_relaxed);
+  else
+    atomic_fetch_add_explicit (&shared->published, 1, memory_order_relaxed);
+}
+
+/* Counts a failed publish (rejections) and hands @local_error to @error. */
+void _es_publisher_count_failure (EsPublisherShared *shared,
+                                  GError            *local_error,
+                                  GError           **error);
+
+/* Ends every backend entry point: counts the result of a publish of @bytes
+ * whose errors went to @local_error. Returns @ok. */
+static inline gboolean
+_es_publisher_finish (EsPublisherShared *shared,
+                      gboolean           ok,
+                      GError            *local_error,
+                      GError           **error,
+                      gsize              bytes)
+{
+  if (G_LIKELY (ok))
+    {
+      EsMetrics *metrics = shared->core->metrics;
+
+      _es_publisher_count_published (shared);
+      if (G_UNLIKELY (metrics != NULL))
+        _es_metrics_record_publish (metrics, shared->type_info->gtype, shared->type_info->index, bytes);
+      return TRUE;
+    }
+  _es_publisher_count_failure (shared, local_error, error);
+  return FALSE;
+}
+
 /* The built-in implementations' GTypes, recorded by their class_init, so the
  * hot entry points compare against two plain loads. */
 extern GType _es_publisher_builtin_types[2];
 
 #define ES_IS_PUBLISHER_FAST(obj) \
-  es_instance_is_fast ((obj), _es_publisher_builtin_types[0], _es_publisher_builtin_types[1], ES_TYPE_PUBLISHER)
+  es_instance_is_fast ((obj), _es_publisher_builtin_types[0], _es_publisher_builtin_types[1], es_publisher_get_type)
 
 G_END_DECLS

@@ -355,72 +355,123 @@ _es_publisher_decide (EsPublisher  *self,
 
 /* Public API */
 
-static gboolean
-check_publishable (EsPublisher  *self,
-                   GType         type,
-                   GError      **error)
-{
-  EsPublisherPrivate *priv = PRIV (self);
+__thread char _es_thread_marker __attribute__ ((tls_model ("initial-exec")));
 
-  if (G_UNLIKELY (type != priv->event_type && !g_type_is_a (type, priv->event_type)))
+gboolean
+_es_publisher_check_slow (EsPublisherShared *shared,
+                          GType              type,
+                          gsize              size,
+                          gboolean           plain,
+                          GError           **error)
+{
+  const EsEventTypeInfo *info = shared->type_info;
+
+  if (plain)
+    {
+      if (info->kind != ES_EVENT_KIND_PLAIN)
+        {
+          g_set_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH,
+                       "%s is not a plain-data event type; use es_publisher_publish()",
+                       g_type_name (info->gtype));
+          return FALSE;
+        }
+      if (info->size != 0 ? size != info->size : size == 0)
+        {
+          g_set_error (error, ES_ERROR, ES_ERROR_INVALID_ARGUMENT,
+                       "%s events are %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT,
+                       g_type_name (info->gtype), info->size, size);
+          return FALSE;
+        }
+    }
+  else if (type != info->gtype && !g_type_is_a (type, info->gtype))
     {
       g_set_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH,
                    "Cannot publish a %s event with a %s publisher",
-                   g_type_name (type), g_type_name (priv->event_type));
+                   g_type_name (type), g_type_name (info->gtype));
       return FALSE;
     }
-  return _es_system_core_check_publish (priv->shared.core, error);
+  return _es_system_core_check_publish (shared->core, error);
 }
 
-/* A per-thread address: a thread id without a call. */
-static __thread char thread_marker __attribute__ ((tls_model ("initial-exec")));
-
-static inline void
-count_published (EsPublisherShared *shared)
+void
+_es_publisher_count_failure (EsPublisherShared *shared,
+                             GError            *local_error,
+                             GError           **error)
 {
-  uintptr_t me = (uintptr_t) &thread_marker;
-  uintptr_t owner = atomic_load_explicit (&shared->owner, memory_order_relaxed);
+  EsMetrics *metrics = shared->core->metrics;
 
-  if (G_UNLIKELY (owner == 0))
+  if (es_error_is_backpressure (local_error))
     {
-      uintptr_t expected = 0;
-
-      if (atomic_compare_exchange_strong_explicit (&shared->owner, &expected, me,
-                                                   memory_order_relaxed, memory_order_relaxed))
-        owner = me;
-      else
-        owner = expected;
+      atomic_fetch_add_explicit (&shared->rejected, 1, memory_order_relaxed);
+      if (G_UNLIKELY (metrics != NULL))
+        _es_metrics_record_reject (metrics, shared->type_info->gtype, shared->type_info->index);
     }
-
-  if (G_LIKELY (owner == me))
-    atomic_store_explicit (&shared->owner_published,
-                           atomic_load_explicit (&shared->owner_published, memory_order_relaxed) + 1,
-                           memory_order_relaxed);
-  else
-    atomic_fetch_add_explicit (&shared->published, 1, memory_order_relaxed);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
 }
 
-static inline void
-count_result (EsPublisherPrivate *priv,
-              gboolean            ok,
-              const GError       *error,
-              gsize               bytes)
-{
-  EsMetrics *metrics = priv->shared.core->metrics;
-  const EsEventTypeInfo *info = priv->shared.type_info;
+/* The vfuncs of the built-in classes, without a checked cast. */
+#define PUBLISHER_CLASS(self) ((EsPublisherClass *) ((GTypeInstance *) (self))->g_class)
 
-  if (ok)
-    {
-      count_published (&priv->shared);
-      if (G_UNLIKELY (metrics != NULL))
-        _es_metrics_record_publish (metrics, info->gtype, info->index, bytes);
-    }
-  else if (es_error_is_backpressure (error))
-    {
-      atomic_fetch_add_explicit (&priv->shared.rejected, 1, memory_order_relaxed);
-      if (G_UNLIKELY (metrics != NULL))
-        _es_metrics_record_reject (metrics, info->gtype, info->index);
-    }
+/* The common case of the entry points' argument checks, inline and without
+ * a call: a built-in publisher, no cancellable, a clear error location.
+ * Anything else goes through the full g_return_val_if_fail() checks in an
+ * out-of-line function, so the fast path saves no registers. */
+static inline gboolean
+args_fast (EsPublisher  *self,
+           GCancellable *cancellable,
+           GError      **error)
+{
+  const GTypeInstance *i = (const GTypeInstance *) self;
+  GType t;
+
+  if (G_UNLIKELY (i == NULL || i->g_class == NULL || cancellable != NULL || (error != NULL && *error != NULL)))
+    return FALSE;
+  t = i->g_class->g_type;
+  return (t == _es_publisher_builtin_types[0] || t == _es_publisher_builtin_types[1]) && t != 0;
+}
+
+static G_GNUC_NO_INLINE gboolean
+publish_checked (EsPublisher   *self,
+                 EsEvent       *event,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
+  g_return_val_if_fail (event != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return PUBLISHER_CLASS (self)->publish (self, event, cancellable, error);
+}
+
+static G_GNUC_NO_INLINE gboolean
+publish_data_checked (EsPublisher    *self,
+                      gconstpointer   data,
+                      gsize           size,
+                      GCancellable   *cancellable,
+                      GError        **error)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return PUBLISHER_CLASS (self)->publish_data (self, data, size, cancellable, error);
+}
+
+static G_GNUC_NO_INLINE gboolean
+publish_object_checked (EsPublisher   *self,
+                        gpointer       object,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
+  g_return_val_if_fail (G_IS_OBJECT (object), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return PUBLISHER_CLASS (self)->publish_object (self, object, cancellable, error);
 }
 
 /**
@@ -449,24 +500,9 @@ es_publisher_publish (EsPublisher   *self,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  EsPublisherPrivate *priv;
-  gboolean ok;
-  GError *local_error = NULL;
-
-  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
-  g_return_val_if_fail (event != NULL, FALSE);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  priv = PRIV (self);
-  if (!check_publishable (self, event->event_type, error))
-    return FALSE;
-
-  ok = ES_PUBLISHER_GET_CLASS (self)->publish (self, event, cancellable, &local_error);
-  count_result (priv, ok, local_error, event->size);
-  if (local_error != NULL)
-    g_propagate_error (error, local_error);
-  return ok;
+  if (G_LIKELY (args_fast (self, cancellable, error) && event != NULL))
+    return PUBLISHER_CLASS (self)->publish (self, event, cancellable, error);
+  return publish_checked (self, event, cancellable, error);
 }
 
 /**
@@ -493,40 +529,9 @@ es_publisher_publish_data (EsPublisher    *self,
                            GCancellable   *cancellable,
                            GError        **error)
 {
-  EsPublisherPrivate *priv;
-  const EsEventTypeInfo *info;
-  gboolean ok;
-  GError *local_error = NULL;
-
-  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
-  g_return_val_if_fail (data != NULL || size == 0, FALSE);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  priv = PRIV (self);
-  info = priv->shared.type_info;
-  if (G_UNLIKELY (info->kind != ES_EVENT_KIND_PLAIN))
-    {
-      g_set_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH,
-                   "%s is not a plain-data event type; use es_publisher_publish()",
-                   g_type_name (info->gtype));
-      return FALSE;
-    }
-  if (G_UNLIKELY (info->size != 0 ? size != info->size : size == 0))
-    {
-      g_set_error (error, ES_ERROR, ES_ERROR_INVALID_ARGUMENT,
-                   "%s events are %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT,
-                   g_type_name (info->gtype), info->size, size);
-      return FALSE;
-    }
-  if (G_UNLIKELY (!_es_system_core_check_publish (priv->shared.core, error)))
-    return FALSE;
-
-  ok = ES_PUBLISHER_GET_CLASS (self)->publish_data (self, data, size, cancellable, &local_error);
-  count_result (priv, ok, local_error, size);
-  if (local_error != NULL)
-    g_propagate_error (error, local_error);
-  return ok;
+  if (G_LIKELY (args_fast (self, cancellable, error) && data != NULL))
+    return PUBLISHER_CLASS (self)->publish_data (self, data, size, cancellable, error);
+  return publish_data_checked (self, data, size, cancellable, error);
 }
 
 /**
@@ -550,24 +555,10 @@ es_publisher_publish_object (EsPublisher   *self,
                              GCancellable  *cancellable,
                              GError       **error)
 {
-  EsPublisherPrivate *priv;
-  gboolean ok;
-  GError *local_error = NULL;
-
-  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
-  g_return_val_if_fail (G_IS_OBJECT (object), FALSE);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  priv = PRIV (self);
-  if (!check_publishable (self, G_OBJECT_TYPE (object), error))
-    return FALSE;
-
-  ok = ES_PUBLISHER_GET_CLASS (self)->publish_object (self, object, cancellable, &local_error);
-  count_result (priv, ok, local_error, 0);
-  if (local_error != NULL)
-    g_propagate_error (error, local_error);
-  return ok;
+  if (G_LIKELY (args_fast (self, cancellable, error) && object != NULL &&
+                ((GTypeInstance *) object)->g_class != NULL))
+    return PUBLISHER_CLASS (self)->publish_object (self, object, cancellable, error);
+  return publish_object_checked (self, object, cancellable, error);
 }
 
 /**

@@ -35,13 +35,16 @@ G_DECLARE_DERIVABLE_TYPE (EsPublisher, es_publisher, ES, PUBLISHER, GObject)
 /**
  * EsPublisherClass:
  * @parent_class: the parent class
- * @publish: publish a sealed envelope whose type the base class checked
- * @publish_data: publish plain data whose size the base class checked
- * @publish_object: publish a #GObject whose type the base class checked
+ * @publish: publish an envelope (es_publisher_publish())
+ * @publish_data: publish plain data (es_publisher_publish_data())
+ * @publish_object: publish a #GObject (es_publisher_publish_object())
  * @backpressure_changed: class closure of #EsPublisher::backpressure-changed
  *
- * Implementations fill @publish, @publish_data and @publish_object. The base
- * class has already checked the lifecycle state and the arguments.
+ * Implementations fill @publish, @publish_data and @publish_object. The
+ * public functions check only their arguments' validity
+ * (g_return_val_if_fail()) and dispatch, so that the unified API costs no
+ * more than the implementation: the vfuncs check the event type, the size
+ * and the lifecycle state themselves, and count their results.
  *
  * Since: 1.0
  */

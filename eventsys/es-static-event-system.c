@@ -54,7 +54,7 @@ get_ring (EsStaticEventSystem *self,
 
       EsSystemCore *core = _es_event_system_get_core (ES_EVENT_SYSTEM (self));
 
-      ring = _es_static_ring_new (info, capacity, core->buffer_manager, core->trace_salt);
+      ring = _es_static_ring_new (info, capacity, core->buffer_manager, core->metrics, core->trace_salt);
       atomic_store_explicit (&self->rings[info->index], ring, memory_order_release);
       g_debug ("Static ring for %s: %" G_GUINT64_FORMAT " slots of %" G_GSIZE_FORMAT " bytes",
                g_type_name (event_type), ring->capacity, ring->slot_stride);

@@ -9,8 +9,10 @@
  * EsStaticPublisher:
  *
  * The static fast path's publisher: es_publisher_publish_data() claims a
- * slot in its type's preallocated ring with one CAS and copies the payload
- * into it — no allocation, no lock. See #EsPublisher for the API.
+ * slot in its type's preallocated ring and copies the payload into it — no
+ * allocation, no lock. While a single thread publishes events of the type it
+ * claims slots with plain loads and stores; once a second thread publishes,
+ * every thread claims with one CAS. See #EsPublisher for the API.
  *
  * Since: 1.0
  */
@@ -24,7 +26,12 @@ es_static_publisher_publish (EsPublisher   *publisher,
                              GError       **error)
 {
   EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+  GError *local_error = NULL;
   gconstpointer data;
+  gboolean ok;
+
+  if (G_UNLIKELY (!_es_publisher_check_type (self->shared, event->event_type, error)))
+    return FALSE;
 
   if (self->ring->kind == ES_EVENT_KIND_OBJECT)
     {
@@ -49,7 +56,8 @@ es_static_publisher_publish (EsPublisher   *publisher,
         }
     }
 
-  return _es_static_ring_publish (self->ring, publisher, data, event, cancellable, error);
+  ok = _es_static_ring_publish (self->ring, publisher, data, event, cancellable, &local_error);
+  return _es_publisher_finish (self->shared, ok, local_error, error, event->size);
 }
 
 static gboolean
@@ -60,8 +68,13 @@ es_static_publisher_publish_data (EsPublisher    *publisher,
                                   GError        **error)
 {
   EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+  GError *local_error = NULL;
+  gboolean ok;
 
-  return _es_static_ring_publish (self->ring, publisher, data, NULL, cancellable, error);
+  if (G_UNLIKELY (!_es_publisher_check_data (self->shared, size, error)))
+    return FALSE;
+  ok = _es_static_ring_publish (self->ring, publisher, data, NULL, cancellable, &local_error);
+  return _es_publisher_finish (self->shared, ok, local_error, error, size);
 }
 
 static gboolean
@@ -71,8 +84,13 @@ es_static_publisher_publish_object (EsPublisher   *publisher,
                                     GError       **error)
 {
   EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+  GError *local_error = NULL;
+  gboolean ok;
 
-  return _es_static_ring_publish (self->ring, publisher, &object, NULL, cancellable, error);
+  if (G_UNLIKELY (!_es_publisher_check_type (self->shared, G_OBJECT_TYPE (object), error)))
+    return FALSE;
+  ok = _es_static_ring_publish (self->ring, publisher, &object, NULL, cancellable, &local_error);
+  return _es_publisher_finish (self->shared, ok, local_error, error, 0);
 }
 
 static void

@@ -18,12 +18,19 @@ G_BEGIN_DECLS
  * EsStaticRing: one preallocated multi-producer ring per event type, shared
  * by every subscriber of the type (Disruptor-style).
  *
- * Producers claim a sequence with a CAS on `claim`, copy the payload into
- * the slot and publish it by storing `seq + 1` into the slot header with
- * release order. A slot may be reused only once every live subscriber's
- * cursor has passed its previous sequence; `gate` caches a lower bound of
- * the slowest cursor so that producers read the cursors only when the ring
- * looks full.
+ * Producers claim a sequence, copy the payload into the slot and publish it
+ * by storing `seq + 1` into the slot header with release order. A slot may
+ * be reused only once every live subscriber's cursor has passed its previous
+ * sequence; `gate` caches a lower bound of the slowest cursor so that
+ * producers read the cursors only when the ring looks full.
+ *
+ * Claiming: while one thread publishes to the ring it owns `claim`
+ * (`sp_owner`) and advances it with a plain store after writing the slot, the
+ * Disruptor's single-producer sequencer: no locked instruction. A second
+ * publishing thread revokes the ownership for good (`ES_RING_MULTI`), waits
+ * out the owner's claim in progress (`sp_busy`, made visible by an
+ * asymmetric barrier) and from then on every producer claims with a CAS.
+ * Consumers never rely on `claim`: the per-slot `published` is the truth.
  *
  * Each subscriber owns a cursor (next sequence to read). A receiver takes a
  * batch by setting READ_BIT on its cursor with a CAS, copying the slots out
@@ -31,25 +38,49 @@ G_BEGIN_DECLS
  * per batch. Evicting producers (DROP_OLDEST) move a cursor forward with a
  * CAS that fails while READ_BIT is set, so a slot is never overwritten while
  * it is being read.
+ *
+ * Slots: 16-byte headers in one array, payloads in another, so that a
+ * 64-byte event fills exactly one cache line (a payload that straddles two
+ * lines costs split stores and two transfers). The publish time costs a third of a publish (a clock read), so it is
+ * taken only when it can be read: while some subscriber of the type may take
+ * envelopes (`stamp_readers`), and for the events sampled for latency
+ * metrics. A trace context that cannot be derived from the sequence (an
+ * envelope's, or one inherited from the event being handled) goes to the
+ * out-of-line `traces` array.
  */
 
 #define ES_RING_READ_BIT (G_GUINT64_CONSTANT (1) << 63)
 
+/* `meta` of a slot: the publish time in µs (0 = not taken) and flags. */
+#define ES_RING_META_TIME_MASK   ((G_GUINT64_CONSTANT (1) << 56) - 1)
+#define ES_RING_META_PRIO_SHIFT  56                                  /* 3 bits */
+#define ES_RING_META_HAS_TRACE   (G_GUINT64_CONSTANT (1) << 60)     /* traces[slot] is valid */
+#define ES_RING_META_SAMPLE      (G_GUINT64_CONSTANT (1) << 61)     /* a latency sample */
+
 typedef struct {
   atomic_uint_least64_t published;   /* seq + 1 once the payload is in */
-  gint64                timestamp;
-  EsTraceContext        trace;
-  guint8                priority;
+  guint64               meta;
 } EsRingSlotHeader;
 
-#define ES_RING_HEADER_SIZE ((sizeof (EsRingSlotHeader) + 15) & ~(gsize) 15)
+G_STATIC_ASSERT (sizeof (EsRingSlotHeader) == 16);
+
+/* sp_owner once a second thread published: every producer CASes. While
+ * the revoker waits for the owner's claim in progress, sp_owner is
+ * REVOKING and other threads wait for the revoker (on the ring lock). */
+#define ES_RING_MULTI    ((uintptr_t) 1)
+#define ES_RING_REVOKING ((uintptr_t) 2)
 
 typedef struct _EsStaticRing EsStaticRing;
 
 struct _EsStaticRing
 {
+  /* Producer-written; receivers read it as the bound of what to take. */
   ES_CACHELINE_ALIGNED atomic_uint_least64_t claim;  /* next sequence to claim */
-  ES_CACHELINE_ALIGNED atomic_uint_least64_t gate;   /* lower bound of the slowest live cursor */
+  /* Producer-only, so the single producer's protocol never misses. */
+  ES_CACHELINE_ALIGNED atomic_uintptr_t sp_owner;    /* 0, the owning thread's es_thread_id(), or ES_RING_MULTI */
+  atomic_int        sp_busy;                         /* the owner is between its load and store of claim */
+  guint64           sp_claim;                        /* the owner's copy of claim: never loads the shared line */
+  atomic_uint_least64_t gate;                        /* lower bound of the slowest live cursor */
   ES_CACHELINE_ALIGNED guint64 capacity;             /* immutable from here on */
   guint64           mask;
   gsize             slot_stride;
@@ -57,9 +88,14 @@ struct _EsStaticRing
   EsEventKind       kind;
   GType             event_type;
   guint32           type_index;
-  guint8           *slots;                           /* owned, cache-line aligned */
+  atomic_int        stamp_readers;                   /* subscribers that may read publish times */
+  gsize             payload_stride;                  /* 64-byte multiple from 64 bytes on, so a payload never splits a line it could fill */
+  EsRingSlotHeader *slots;                           /* owned, cache-line aligned: the headers */
+  guint8           *payloads;                        /* owned, cache-line aligned */
+  EsTraceContext   *traces;                          /* owned, one per slot */
   EsBufferManager  *buffer_manager;                  /* the system's, unowned */
   EsBufferCounters *buffer;                          /* its counters */
+  EsMetrics        *metrics;                         /* the system's, unowned, or NULL */
   atomic_uint_least64_t released;                    /* charges released below this sequence */
   guint64           trace_salt;                      /* the system's */
   EsWaitQueue       data_wq;                         /* receivers sleep here */
@@ -71,6 +107,7 @@ struct _EsStaticRing
 EsStaticRing *_es_static_ring_new  (const EsEventTypeInfo *info,
                                     guint                  channel_capacity,
                                     EsBufferManager       *buffer_manager,
+                                    EsMetrics             *metrics,
                                     guint64                trace_salt);
 /* Releases the buffer charges of the slots every open cursor has passed
  * (with a global limit), and returns how many events are still held. */
@@ -81,13 +118,34 @@ static inline EsRingSlotHeader *
 _es_static_ring_slot (EsStaticRing *ring,
                       guint64       seq)
 {
-  return (EsRingSlotHeader *) (ring->slots + (seq & ring->mask) * ring->slot_stride);
+  return &ring->slots[seq & ring->mask];
 }
 
 static inline guint8 *
-_es_static_ring_payload (EsRingSlotHeader *slot)
+_es_static_ring_payload (EsStaticRing *ring,
+                         guint64       seq)
 {
-  return (guint8 *) slot + ES_RING_HEADER_SIZE;
+  return ring->payloads + (seq & ring->mask) * ring->payload_stride;
+}
+
+/* What a reader of slot @seq needs besides the payload: the publish time
+ * (0 if not taken), priority and trace context. */
+static inline void
+_es_static_ring_slot_meta (EsStaticRing     *ring,
+                           guint64           seq,
+                           EsRingSlotHeader *slot,
+                           gint64           *timestamp,
+                           guint8           *priority,
+                           EsTraceContext   *trace)
+{
+  guint64 meta = slot->meta;
+
+  *timestamp = (gint64) (meta & ES_RING_META_TIME_MASK);
+  *priority = (guint8) ((meta >> ES_RING_META_PRIO_SHIFT) & 7);
+  if (meta & ES_RING_META_HAS_TRACE)
+    *trace = ring->traces[seq & ring->mask];
+  else
+    _es_trace_context_init_root (trace, ring->trace_salt, ring->type_index, seq + 1);
 }
 
 /* Publish: @data is the payload (plain) or a pointer to the GObject *

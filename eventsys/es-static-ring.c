@@ -11,20 +11,25 @@
 #include "es-static-ring-private.h"
 #include "es-static-subscriber-private.h"
 
-_Static_assert (offsetof (EsStaticRing, gate) - offsetof (EsStaticRing, claim) >= ES_CACHELINE,
-                "claim and gate must not share a cache line");
-_Static_assert (offsetof (EsStaticRing, capacity) - offsetof (EsStaticRing, gate) >= ES_CACHELINE,
-                "gate and the read-mostly fields must not share a cache line");
+_Static_assert (offsetof (EsStaticRing, sp_owner) - offsetof (EsStaticRing, claim) >= ES_CACHELINE,
+                "claim and the producer-only fields must not share a cache line");
+_Static_assert (offsetof (EsStaticRing, capacity) - offsetof (EsStaticRing, sp_owner) >= ES_CACHELINE,
+                "the producer-only and the read-mostly fields must not share a cache line");
 
 EsStaticRing *
 _es_static_ring_new (const EsEventTypeInfo *info,
                      guint                  channel_capacity,
                      EsBufferManager       *buffer_manager,
+                     EsMetrics             *metrics,
                      guint64                trace_salt)
 {
   EsStaticRing *ring = g_aligned_alloc0 (1, sizeof (EsStaticRing), ES_CACHELINE);
 
   ring->trace_salt = trace_salt;
+  ring->metrics = metrics;
+  atomic_init (&ring->sp_owner, 0);
+  atomic_init (&ring->sp_busy, 0);
+  atomic_init (&ring->stamp_readers, 0);
   ring->buffer_manager = buffer_manager;
   ring->buffer = _es_buffer_manager_get_counters (buffer_manager);
   atomic_init (&ring->released, 0);
@@ -34,12 +39,17 @@ _es_static_ring_new (const EsEventTypeInfo *info,
   ring->capacity = es_next_pow2 (MAX (channel_capacity, 2));
   ring->mask = ring->capacity - 1;
   ring->payload_size = info->size;
-  ring->slot_stride = (ES_RING_HEADER_SIZE + info->size + 15) & ~(gsize) 15;
+  ring->payload_stride = info->size >= ES_CACHELINE ? (info->size + ES_CACHELINE - 1) & ~(gsize) (ES_CACHELINE - 1)
+                                                  : (MAX (info->size, 1) + 15) & ~(gsize) 15;
+  /* What a slot costs, as charged against global-buffer-size. */
+  ring->slot_stride = sizeof (EsRingSlotHeader) + ring->payload_stride;
   ring->kind = info->kind;
   ring->event_type = info->gtype;
   ring->type_index = info->index;
   /* Zeroed: `published` == 0 means never written. */
-  ring->slots = g_aligned_alloc0 (ring->capacity, ring->slot_stride, ES_CACHELINE);
+  ring->slots = g_aligned_alloc0 (ring->capacity, sizeof (EsRingSlotHeader), ES_CACHELINE);
+  ring->payloads = g_aligned_alloc0 (ring->capacity, ring->payload_stride, ES_CACHELINE);
+  ring->traces = g_new0 (EsTraceContext, ring->capacity);
   es_wait_queue_init (&ring->data_wq);
   es_wait_queue_init (&ring->space_wq);
   pthread_mutex_init (&ring->lock, NULL);
@@ -60,11 +70,13 @@ _es_static_ring_free (EsStaticRing *ring)
 
           if (atomic_load_explicit (&slot->published, memory_order_acquire) == 0)
             continue;
-          memcpy (&object, _es_static_ring_payload (slot), sizeof object);
+          memcpy (&object, _es_static_ring_payload (ring, i), sizeof object);
           g_clear_object (&object);
         }
     }
   g_aligned_free (ring->slots);
+  g_aligned_free (ring->payloads);
+  g_free (ring->traces);
   es_wait_queue_clear (&ring->data_wq);
   es_wait_queue_clear (&ring->space_wq);
   pthread_mutex_destroy (&ring->lock);
@@ -177,6 +189,33 @@ evict_laggards (EsStaticRing      *ring,
   _es_publisher_release_targets (shared, list, owned);
 }
 
+/* The spin before blocking: up to ES_RING_SPIN_ROUNDS gate computations
+ * apart by a few pauses, until the slowest cursor is ES_RING_SPIN_BATCH
+ * slots (an eighth of the ring at most) past @wrap. Returns TRUE when
+ * there is room for at least one event. */
+#define ES_RING_SPIN_ROUNDS 256
+#define ES_RING_SPIN_BATCH  64
+
+static gboolean
+spin_for_room (EsStaticRing      *ring,
+               EsPublisher       *publisher,
+               EsPublisherShared *shared,
+               guint64            wrap)
+{
+  guint64 want = wrap + MAX (1, MIN (ES_RING_SPIN_BATCH, ring->capacity / 8));
+  guint64 gate = 0;
+
+  for (guint i = 0; i < ES_RING_SPIN_ROUNDS; i++)
+    {
+      for (guint j = 0; j < 8; j++)
+        es_cpu_relax ();
+      gate = compute_gate (ring, publisher, shared, NULL, NULL);
+      if (gate >= want || !_es_system_core_is_running (shared->core))
+        break;
+    }
+  return gate > wrap;
+}
+
 typedef struct {
   EsStaticRing      *ring;
   EsPublisher       *publisher;
@@ -195,23 +234,27 @@ ring_has_room (gpointer data)
          compute_gate (check->ring, check->publisher, check->shared, NULL, NULL) > check->wrap;
 }
 
-static void
+static inline void
 write_slot (EsStaticRing  *ring,
             guint64        seq,
             gconstpointer  data,
-            EsEvent       *sealed)
+            EsEvent       *sealed,
+            gboolean       single)
 {
   EsRingSlotHeader *slot = _es_static_ring_slot (ring, seq);
-  guint8 *payload = _es_static_ring_payload (slot);
+  guint8 *payload = _es_static_ring_payload (ring, seq);
   guint64 previous = seq >= ring->capacity ? seq - ring->capacity + 1 : 0;
+  guint64 meta;
   guint spins = 0;
 
   /* With DROP_OLDEST, cursors can be moved past a slot whose writer (one
    * lap earlier) has claimed but not finished it; the gate then no longer
    * proves that writer done. Wait for it: it never blocks between claiming
    * and publishing, so this is a few instructions at most. Acquire pairs with
-   * its release, so our writes come after its. */
-  while (G_UNLIKELY (atomic_load_explicit (&slot->published, memory_order_acquire) != previous))
+   * its release, so our writes come after its. The single producer wrote
+   * the previous lap itself: it skips this load of a line the receivers
+   * share. */
+  while (!single && G_UNLIKELY (atomic_load_explicit (&slot->published, memory_order_acquire) != previous))
     {
       if (++spins > 64)
         sched_yield ();
@@ -226,7 +269,7 @@ write_slot (EsStaticRing  *ring,
 
       /* The slot's previous object was passed by every cursor: release the
        * slot's reference to it. */
-      if (atomic_load_explicit (&slot->published, memory_order_relaxed) != 0)
+      if (seq >= ring->capacity)
         memcpy (&old, payload, sizeof old);
       g_object_ref (object);
       memcpy (payload, &object, sizeof object);
@@ -238,20 +281,104 @@ write_slot (EsStaticRing  *ring,
   if (sealed != NULL)
     {
       /* Subscribers see exactly the metadata the publisher's envelope got. */
-      slot->timestamp = sealed->timestamp;
-      slot->priority = sealed->priority;
-      slot->trace = sealed->trace;
+      meta = ((guint64) sealed->timestamp & ES_RING_META_TIME_MASK) |
+             ((guint64) sealed->priority << ES_RING_META_PRIO_SHIFT) | ES_RING_META_HAS_TRACE;
+      ring->traces[seq & ring->mask] = sealed->trace;
     }
   else
     {
-      slot->timestamp = g_get_monotonic_time ();
-      slot->priority = ES_EVENT_PRIORITY_NORMAL;
-      _es_trace_context_init_lazy (&slot->trace, NULL, ring->trace_salt, ring->type_index, seq + 1);
+      meta = (guint64) ES_EVENT_PRIORITY_NORMAL << ES_RING_META_PRIO_SHIFT;
+      if (G_UNLIKELY (_es_trace_has_current ()))
+        {
+          /* Published from a handler: inherits its trace-id. */
+          _es_trace_context_init_lazy (&ring->traces[seq & ring->mask], NULL, ring->trace_salt,
+                                       ring->type_index, seq + 1);
+          meta |= ES_RING_META_HAS_TRACE;
+        }
+      if (atomic_load_explicit (&ring->stamp_readers, memory_order_relaxed) != 0)
+        meta |= (guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK;
     }
+  if (G_UNLIKELY (ring->metrics != NULL) && (seq & _es_metrics_sample_mask (ring->metrics)) == 0)
+    {
+      /* A latency sample for every subscriber, envelope or not. */
+      if ((meta & ES_RING_META_TIME_MASK) == 0)
+        meta |= (guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK;
+      meta |= ES_RING_META_SAMPLE;
+    }
+  slot->meta = meta;
 
   /* Release: the payload and header above are visible to whoever acquires
    * the published sequence. */
   atomic_store_explicit (&slot->published, seq + 1, memory_order_release);
+}
+
+static inline void
+fill_slot (EsStaticRing  *ring,
+           guint64        seq,
+           gconstpointer  data,
+           EsEvent       *event,
+           gboolean       single)
+{
+  if (event != NULL)
+    {
+      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1, ring->trace_salt);
+
+      write_slot (ring, seq, data, sealed, single);
+      es_event_unref (sealed);
+    }
+  else
+    write_slot (ring, seq, data, NULL, single);
+}
+
+/* The ownership of `claim` (see the ring's comment). Called on the slow
+ * path, so the fast path only ever sees its own id or another value. */
+static void
+claim_ownership (EsStaticRing *ring)
+{
+  uintptr_t me = es_thread_id ();
+
+  for (;;)
+    {
+      uintptr_t owner = atomic_load_explicit (&ring->sp_owner, memory_order_acquire);
+
+      if (owner == me || owner == ES_RING_MULTI)
+        return;
+      if (owner == 0)
+        {
+          if (atomic_compare_exchange_strong_explicit (&ring->sp_owner, &owner, me,
+                                                       memory_order_acq_rel, memory_order_acquire))
+            return;
+          continue;
+        }
+
+      /* Another thread owns the claim: revoke, under the lock so that one
+       * revoker waits for the owner and the others wait for the revoker. */
+      pthread_mutex_lock (&ring->lock);
+      owner = atomic_load_explicit (&ring->sp_owner, memory_order_acquire);
+      if (owner != ES_RING_MULTI && owner != me && owner != 0)
+        {
+          guint spins = 0;
+
+          /* REVOKING, not MULTI yet: a thread that saw MULTI would CAS at
+           * once, while the owner may still be storing its claim. */
+          atomic_store_explicit (&ring->sp_owner, ES_RING_REVOKING, memory_order_relaxed);
+          /* Pairs with the owner's es_light_barrier() between its store of
+           * sp_busy and its load of sp_owner: either it sees MULTI, or we
+           * see it busy and wait for its claim to land. */
+          es_heavy_barrier ();
+          while (atomic_load_explicit (&ring->sp_busy, memory_order_acquire))
+            {
+              if (++spins > 64)
+                sched_yield ();
+              else
+                es_cpu_relax ();
+            }
+          atomic_store_explicit (&ring->sp_owner, ES_RING_MULTI, memory_order_release);
+        }
+      pthread_mutex_unlock (&ring->lock);
+      if (owner != 0)
+        return;
+    }
 }
 
 typedef struct {
@@ -336,13 +463,13 @@ charge_buffer (EsStaticRing  *ring,
   return TRUE;
 }
 
-gboolean
-_es_static_ring_publish (EsStaticRing  *ring,
-                         EsPublisher   *publisher,
-                         gconstpointer  data,
-                         EsEvent       *event,
-                         GCancellable  *cancellable,
-                         GError       **error)
+static gboolean
+publish_slow (EsStaticRing  *ring,
+              EsPublisher   *publisher,
+              gconstpointer  data,
+              EsEvent       *event,
+              GCancellable  *cancellable,
+              GError       **error)
 {
   EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
   const EsConfig *config = &shared->core->config;
@@ -375,6 +502,8 @@ _es_static_ring_publish (EsStaticRing  *ring,
         }
       _es_publisher_adapt (publisher, shared, u, wq);
     }
+
+  claim_ownership (ring);
 
   if (ring->buffer->limit != 0)
     {
@@ -422,6 +551,12 @@ _es_static_ring_publish (EsStaticRing  *ring,
               {
                 RoomCheck check = { ring, publisher, shared, wrap };
 
+                /* A running consumer frees slots within nanoseconds, one
+                 * receive at a time. Wait for a batch of them first, without
+                 * a syscall or a state change; only a consumer that stays
+                 * away makes this publish BLOCKED. */
+                if (spin_for_room (ring, publisher, shared, wrap))
+                  continue;
                 if (!_es_publisher_wait_for_room (publisher, &ring->space_wq, ring_has_room, &check,
                                                   &deadline, cancellable, error))
                   goto failed;
@@ -441,18 +576,15 @@ _es_static_ring_publish (EsStaticRing  *ring,
 
       if (atomic_compare_exchange_weak_explicit (&ring->claim, &seq, seq + 1,
                                                  memory_order_acq_rel, memory_order_relaxed))
-        break;
+        {
+          /* The owner's own claims keep its copy exact. */
+          if (atomic_load_explicit (&ring->sp_owner, memory_order_relaxed) == es_thread_id ())
+            ring->sp_claim = seq + 1;
+          break;
+        }
     }
 
-  if (event != NULL)
-    {
-      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1, ring->trace_salt);
-
-      write_slot (ring, seq, data, sealed);
-      es_event_unref (sealed);
-    }
-  else
-    write_slot (ring, seq, data, NULL);
+  fill_slot (ring, seq, data, event, FALSE);
   es_wait_queue_notify (&ring->data_wq);
   /* DROPPING stays until a publish goes through without dropping. */
   _es_publisher_settle_state (publisher, shared, dropped);
@@ -462,4 +594,45 @@ failed:
   if (charged)
     _es_buffer_counters_release (ring->buffer, (gint64) ring->slot_stride, 1);
   return FALSE;
+}
+
+gboolean
+_es_static_ring_publish (EsStaticRing  *ring,
+                         EsPublisher   *publisher,
+                         gconstpointer  data,
+                         EsEvent       *event,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
+  uintptr_t me = es_thread_id ();
+
+  /* The single-producer fast path: room by the cached gate, no throttling,
+   * no global limit to charge. Everything else takes the slow path. */
+  if (G_LIKELY (atomic_load_explicit (&ring->sp_owner, memory_order_relaxed) == me) &&
+      G_LIKELY (!shared->core->config.adaptive && ring->buffer->limit == 0))
+    {
+      atomic_store_explicit (&ring->sp_busy, 1, memory_order_relaxed);
+      es_light_barrier ();
+      if (G_LIKELY (atomic_load_explicit (&ring->sp_owner, memory_order_relaxed) == me))
+        {
+          guint64 seq = ring->sp_claim;
+
+          if (G_LIKELY ((seq < ring->capacity ||
+                         atomic_load_explicit (&ring->gate, memory_order_acquire) > seq - ring->capacity) &&
+                        _es_system_core_is_running (shared->core)))
+            {
+              fill_slot (ring, seq, data, event, TRUE);
+              ring->sp_claim = seq + 1;
+              atomic_store_explicit (&ring->claim, seq + 1, memory_order_release);
+              atomic_store_explicit (&ring->sp_busy, 0, memory_order_release);
+              es_wait_queue_notify (&ring->data_wq);
+              _es_publisher_settle_state (publisher, shared, FALSE);
+              return TRUE;
+            }
+        }
+      atomic_store_explicit (&ring->sp_busy, 0, memory_order_release);
+    }
+
+  return publish_slow (ring, publisher, data, event, cancellable, error);
 }

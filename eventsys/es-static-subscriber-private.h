@@ -7,14 +7,25 @@
 
 G_BEGIN_DECLS
 
+/* How a static subscriber has read so far. Until it is known to read plain
+ * data only, its events need publish times (ring->stamp_readers). */
+typedef enum {
+  ES_STATIC_READS_UNKNOWN,     /* counted */
+  ES_STATIC_READS_DATA,        /* not counted: es_subscriber_receive_data() only */
+  ES_STATIC_READS_ENVELOPES,   /* counted */
+  ES_STATIC_READS_CLOSED,      /* not counted */
+} EsStaticReads;
+
 /* A static subscriber's endpoint: its cursor into the type's ring. */
 typedef struct {
   EsSubEndpoint          base;
   EsStaticRing          *ring;          /* unowned: the system owns rings and outlives every holder */
   guint64                start_seq;     /* first sequence published to us */
   atomic_uint_least64_t  end_seq;       /* claim at close, G_MAXUINT64 while open */
+  atomic_int             reads;         /* EsStaticReads: counted in the ring's stamp_readers? */
   ES_CACHELINE_PAD (_pad0);
   atomic_uint_least64_t  cursor;        /* next sequence to read, | ES_RING_READ_BIT while reading */
+  atomic_uint_least64_t  seen_claim;    /* receivers' cache of ring->claim (a lower bound) */
   ES_CACHELINE_PAD (_pad1);
 } EsStaticEndpoint;
 

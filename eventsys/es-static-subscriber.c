@@ -33,8 +33,32 @@ published_end (EsStaticEndpoint *self)
   return MIN (end, claim);
 }
 
+/* Moves @self to @reads (ENVELOPES or DATA) if it may, keeping the ring's
+ * count of subscribers that need publish times. */
+static void
+set_reads (EsStaticEndpoint *self,
+           EsStaticReads     reads)
+{
+  int old = atomic_load_explicit (&self->reads, memory_order_relaxed);
+
+  for (;;)
+    {
+      /* DATA only from UNKNOWN; ENVELOPES from UNKNOWN or DATA; CLOSED is final. */
+      if (old == (int) reads || old == ES_STATIC_READS_CLOSED || old == ES_STATIC_READS_ENVELOPES)
+        return;
+      if (atomic_compare_exchange_weak_explicit (&self->reads, &old, (int) reads,
+                                                 memory_order_relaxed, memory_order_relaxed))
+        break;
+    }
+  if (reads == ES_STATIC_READS_DATA)
+    atomic_fetch_sub_explicit (&self->ring->stamp_readers, 1, memory_order_relaxed);
+  else if (old == ES_STATIC_READS_DATA)
+    atomic_fetch_add_explicit (&self->ring->stamp_readers, 1, memory_order_relaxed);
+}
+
 /* Takes up to @max published slots starting at the cursor; copies them into
- * @data (plain payloads) or @events (envelopes). */
+ * @data (plain payloads) or @events (envelopes). @timestamps receives, per
+ * plain payload, what _es_metrics_record_deliver() expects. */
 static guint
 take (EsStaticEndpoint    *self,
       guint8              *data,
@@ -44,7 +68,11 @@ take (EsStaticEndpoint    *self,
       gint64              *timestamps)
 {
   EsStaticRing *ring = self->ring;
+  EsStaticReads reads = events != NULL ? ES_STATIC_READS_ENVELOPES : ES_STATIC_READS_DATA;
   guint spins = 0;
+
+  if (G_UNLIKELY (atomic_load_explicit (&self->reads, memory_order_relaxed) != (int) reads))
+    set_reads (self, reads);
 
   for (;;)
     {
@@ -62,7 +90,20 @@ take (EsStaticEndpoint    *self,
           continue;
         }
 
-      end = atomic_load_explicit (&self->end_seq, memory_order_acquire);
+      /* Bounded by the claim: a single producer advances it after writing
+       * the slot, so we never poll a slot it is still filling (that would
+       * bounce the line between the cores on every event). With several
+       * producers the claim runs ahead and the flags decide. */
+      end = atomic_load_explicit (&self->seen_claim, memory_order_relaxed);
+      if (cursor >= end)
+        {
+          /* Only when we caught up with what we saw: the claim's line is
+           * written by the producer on every publish, so each load is a
+           * cache miss. */
+          end = atomic_load_explicit (&ring->claim, memory_order_acquire);
+          atomic_store_explicit (&self->seen_claim, end, memory_order_relaxed);
+        }
+      end = MIN (end, atomic_load_explicit (&self->end_seq, memory_order_acquire));
       while (n < max && cursor + n < end &&
              atomic_load_explicit (&_es_static_ring_slot (ring, cursor + n)->published,
                                    memory_order_acquire) == cursor + n + 1)
@@ -79,16 +120,29 @@ take (EsStaticEndpoint    *self,
       for (guint i = 0; i < n; i++)
         {
           EsRingSlotHeader *slot = _es_static_ring_slot (ring, cursor + i);
-          const guint8 *payload = _es_static_ring_payload (slot);
+          const guint8 *payload = _es_static_ring_payload (ring, cursor + i);
 
           if (events != NULL)
-            events[i] = _es_event_new_from_slot (ring->event_type, ring->type_index, cursor + i + 1,
-                                                 slot->timestamp, slot->priority, &slot->trace,
-                                                 payload, ring->payload_size, ring->kind);
+            {
+              EsTraceContext trace;
+              gint64 timestamp;
+              guint8 priority;
+
+              _es_static_ring_slot_meta (ring, cursor + i, slot, &timestamp, &priority, &trace);
+              /* Published before this subscriber asked for envelopes, the
+               * event was not stamped: its envelope carries the time it
+               * was taken (documented on es_event_get_timestamp()). */
+              if (G_UNLIKELY (timestamp == 0))
+                timestamp = g_get_monotonic_time ();
+              events[i] = _es_event_new_from_slot (ring->event_type, ring->type_index, cursor + i + 1,
+                                                   timestamp, priority, &trace,
+                                                   payload, ring->payload_size, ring->kind);
+            }
           else
             memcpy (data + (gsize) i * element_size, payload, ring->payload_size);
           if (timestamps != NULL)
-            timestamps[i] = slot->timestamp;
+            timestamps[i] = (slot->meta & ES_RING_META_SAMPLE)
+                            ? -(gint64) (slot->meta & ES_RING_META_TIME_MASK) : 0;
         }
 
       /* Release: producers that acquire the cursor may reuse these slots. */
@@ -185,6 +239,17 @@ es_static_subscriber_close (EsSubscriber *subscriber)
   _es_event_system_end_change (system);
   pthread_mutex_unlock (&ring->lock);
 
+  /* No longer reads: no longer needs publish times. */
+  switch (atomic_exchange_explicit (&self->reads, ES_STATIC_READS_CLOSED, memory_order_relaxed))
+    {
+    case ES_STATIC_READS_UNKNOWN:
+    case ES_STATIC_READS_ENVELOPES:
+      atomic_fetch_sub_explicit (&ring->stamp_readers, 1, memory_order_relaxed);
+      break;
+    default:
+      break;
+    }
+
   /* Discard what is still queued, counted as dropped. */
   _es_static_endpoint_evict (self, end, ES_DROP_REASON_SHUTDOWN);
 }
@@ -222,6 +287,8 @@ _es_static_subscriber_new (EsEventSystem *system,
   self->base.space_wq = &ring->space_wq;
   atomic_init (&self->cursor, 0);
   atomic_init (&self->end_seq, G_MAXUINT64);
+  atomic_init (&self->seen_claim, 0);
+  atomic_init (&self->reads, ES_STATIC_READS_UNKNOWN);
   subscriber->ep = self;
   _es_subscriber_setup (ES_SUBSCRIBER (subscriber), system, event_type, &self->base);
 
@@ -229,6 +296,8 @@ _es_static_subscriber_new (EsEventSystem *system,
    * without us once we have a cursor (see compute_gate()). */
   pthread_mutex_lock (&ring->lock);
   _es_event_system_begin_change (system);
+  /* Stamp from now on, until we turn out to read plain data only. */
+  atomic_fetch_add_explicit (&ring->stamp_readers, 1, memory_order_relaxed);
   start = atomic_load_explicit (&ring->claim, memory_order_seq_cst);
   self->start_seq = start;
   atomic_store_explicit (&self->cursor, start, memory_order_release);

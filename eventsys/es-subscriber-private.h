@@ -81,6 +81,6 @@ void            _es_subscriber_mark_closed  (EsSubscriber       *self,
 extern GType _es_subscriber_builtin_types[2];
 
 #define ES_IS_SUBSCRIBER_FAST(obj) \
-  es_instance_is_fast ((obj), _es_subscriber_builtin_types[0], _es_subscriber_builtin_types[1], ES_TYPE_SUBSCRIBER)
+  es_instance_is_fast ((obj), _es_subscriber_builtin_types[0], _es_subscriber_builtin_types[1], es_subscriber_get_type)
 
 G_END_DECLS

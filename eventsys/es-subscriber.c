@@ -614,7 +614,12 @@ pull_wait (EsSubscriber        *self,
                 spin_until = -1;
             }
           if (spins < 1024)
-            es_cpu_relax ();
+            {
+              /* Not too eager: every look at an empty queue takes the
+               * producer's freshly written line away from it. */
+              for (guint i = 0; i < 8; i++)
+                es_cpu_relax ();
+            }
           else
             sched_yield ();
           continue;

@@ -27,6 +27,21 @@ typedef struct {
   guint8  mode;           /* EsTraceMode */
 } EsTraceContext;
 
+/* Fills @ctx for an event that starts a trace: the ids follow from the
+ * seed alone, so a ring slot need not store them. */
+static inline void
+_es_trace_context_init_root (EsTraceContext *ctx,
+                             guint64         salt,
+                             guint32         type_index,
+                             guint64         sequence)
+{
+  ctx->trace_hi = salt;
+  ctx->trace_lo = ((guint64) type_index << 48) ^ sequence;
+  ctx->span_id = 0;
+  ctx->flags = 0x01;  /* sampled */
+  ctx->mode = ES_TRACE_DERIVE_ALL;
+}
+
 /* Fills @ctx for a new event published with sequence @sequence of the type
  * with registry index @type_index: inherits the trace-id of @parent, else of
  * the event being handled on this thread (_es_trace_push_current()), else
@@ -51,6 +66,14 @@ char                 *_es_trace_context_format_id  (const EsTraceContext *ctx);
  * published from a handler inherit its trace-id. Push/pop nest; the pushed
  * context must be resolved and outlive the push. */
 const EsTraceContext *_es_trace_get_current        (void);
+extern __thread const EsTraceContext *_es_trace_current_ctx __attribute__ ((tls_model ("initial-exec")));
+
+/* Whether this thread is handling an event (so a new one inherits its trace). */
+static inline gboolean
+_es_trace_has_current (void)
+{
+  return _es_trace_current_ctx != NULL;
+}
 const EsTraceContext *_es_trace_push_current       (const EsTraceContext *ctx);
 void                  _es_trace_pop_current        (const EsTraceContext *previous);
 

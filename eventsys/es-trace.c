@@ -8,7 +8,7 @@
 #include "es-trace-private.h"
 
 /* initial-exec: a plain %fs-relative load, not a __tls_get_addr call. */
-static __thread const EsTraceContext *current_ctx __attribute__ ((tls_model ("initial-exec")));
+__thread const EsTraceContext *_es_trace_current_ctx __attribute__ ((tls_model ("initial-exec")));
 
 /* splitmix64's finalizer: a bijection, so distinct seeds give distinct ids. */
 static inline guint64
@@ -41,7 +41,7 @@ _es_trace_context_init_lazy (EsTraceContext       *ctx,
   guint64 seed = ((guint64) type_index << 48) ^ sequence;
 
   if (parent == NULL)
-    parent = current_ctx;
+    parent = _es_trace_current_ctx;
 
   if (parent != NULL)
     {
@@ -52,13 +52,7 @@ _es_trace_context_init_lazy (EsTraceContext       *ctx,
       ctx->mode = ES_TRACE_DERIVE_SPAN;
     }
   else
-    {
-      ctx->trace_hi = salt;
-      ctx->trace_lo = seed;
-      ctx->span_id = 0;
-      ctx->flags = 0x01;  /* sampled */
-      ctx->mode = ES_TRACE_DERIVE_ALL;
-    }
+    _es_trace_context_init_root (ctx, salt, type_index, sequence);
 }
 
 void
@@ -172,20 +166,20 @@ _es_trace_context_format_id (const EsTraceContext *lazy)
 const EsTraceContext *
 _es_trace_get_current (void)
 {
-  return current_ctx;
+  return _es_trace_current_ctx;
 }
 
 const EsTraceContext *
 _es_trace_push_current (const EsTraceContext *ctx)
 {
-  const EsTraceContext *previous = current_ctx;
+  const EsTraceContext *previous = _es_trace_current_ctx;
 
-  current_ctx = ctx;
+  _es_trace_current_ctx = ctx;
   return previous;
 }
 
 void
 _es_trace_pop_current (const EsTraceContext *previous)
 {
-  current_ctx = previous;
+  _es_trace_current_ctx = previous;
 }

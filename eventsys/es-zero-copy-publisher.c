@@ -331,7 +331,14 @@ es_zero_copy_publisher_publish (EsPublisher   *publisher,
                                 GCancellable  *cancellable,
                                 GError       **error)
 {
-  return deliver (publisher, event, cancellable, error);
+  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
+  GError *local_error = NULL;
+  gboolean ok;
+
+  if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
+    return FALSE;
+  ok = deliver (publisher, event, cancellable, &local_error);
+  return _es_publisher_finish (shared, ok, local_error, error, event->size);
 }
 
 static gboolean
@@ -341,10 +348,16 @@ es_zero_copy_publisher_publish_data (EsPublisher    *publisher,
                                      GCancellable   *cancellable,
                                      GError        **error)
 {
-  EsZeroCopyPublisher *self = (EsZeroCopyPublisher *) publisher;
-  g_autoptr(EsEvent) event = es_event_new (self->shared->type_info->gtype, data, size);
+  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
+  g_autoptr(EsEvent) event = NULL;
+  GError *local_error = NULL;
+  gboolean ok;
 
-  return deliver (publisher, event, cancellable, error);
+  if (G_UNLIKELY (!_es_publisher_check_data (shared, size, error)))
+    return FALSE;
+  event = es_event_new (shared->type_info->gtype, data, size);
+  ok = deliver (publisher, event, cancellable, &local_error);
+  return _es_publisher_finish (shared, ok, local_error, error, size);
 }
 
 static gboolean
@@ -353,9 +366,16 @@ es_zero_copy_publisher_publish_object (EsPublisher   *publisher,
                                        GCancellable  *cancellable,
                                        GError       **error)
 {
-  g_autoptr(EsEvent) event = es_event_new_object (object);
+  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
+  g_autoptr(EsEvent) event = NULL;
+  GError *local_error = NULL;
+  gboolean ok;
 
-  return deliver (publisher, event, cancellable, error);
+  if (G_UNLIKELY (!_es_publisher_check_type (shared, G_OBJECT_TYPE (object), error)))
+    return FALSE;
+  event = es_event_new_object (object);
+  ok = deliver (publisher, event, cancellable, &local_error);
+  return _es_publisher_finish (shared, ok, local_error, error, 0);
 }
 
 static void

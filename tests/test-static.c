@@ -425,6 +425,214 @@ test_static_slowest_gates (EsFixture     *f,
   es_test_assert_accounting (slow);
 }
 
+/* --- producer handover --------------------------------------------------- */
+
+typedef struct {
+  EsPublisher *pub;        /* shared by every thread, or one per thread */
+  guint32      id;
+  guint64      n;
+  gint        *go;         /* the later threads start when this turns 1 */
+  GError      *error;
+} HandoverThread;
+
+static gpointer
+handover_thread (gpointer data)
+{
+  HandoverThread *t = data;
+
+  if (t->go != NULL)
+    while (!g_atomic_int_get (t->go))
+      g_usleep (100);
+  for (guint64 i = 0; i < t->n; i++)
+    {
+      EsTestPacket packet;
+
+      es_test_packet_init (&packet, t->id, i);
+      if (!es_publisher_publish_data (t->pub, &packet, sizeof packet, NULL, &t->error))
+        break;
+      /* The first thread lets the others in half way through its run. */
+      if (t->go == NULL && i == t->n / 2)
+        g_atomic_int_set ((gint *) t[1].go, 1);
+    }
+  return NULL;
+}
+
+static void
+test_static_producer_handover (EsFixture     *f,
+                               gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  g_autoptr(EsPublisher) shared_pub = NULL;
+  HandoverThread threads[4];
+  GThread *handles[4];
+  guint64 next[4] = { 0, 0, 0, 0 };
+  guint64 total = 0;
+  const guint64 n = es_test_scaled (40000, 500);
+  gint go = 0;
+
+  g_test_summary ("the first publishing thread publishes without a CAS (single-producer claim); when "
+                  "three more threads join mid-stream, through one shared publisher and their own, "
+                  "the ownership is revoked without losing, duplicating or reordering an event");
+
+  es_event_system_builder_set_channel_capacity (b, 64);
+  es_event_system_builder_set_default_timeout (b, -1);
+  es_fixture_replace (f, b, TRUE);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  shared_pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      threads[i].id = i;
+      threads[i].n = n;
+      threads[i].go = i == 0 ? NULL : &go;
+      threads[i].error = NULL;
+      /* Threads 0 and 1 share a publisher: ownership is per thread, not
+       * per publisher object. */
+      threads[i].pub = i < 2 ? g_object_ref (shared_pub)
+                             : es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < 4; i++)
+    handles[i] = g_thread_new ("handover", handover_thread, &threads[i]);
+
+  while (total < 4 * n)
+    {
+      EsTestPacket packet;
+
+      g_assert_true (es_subscriber_receive_data (sub, &packet, sizeof packet,
+                                                 ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (es_test_packet_check (&packet));
+      g_assert_cmpuint (packet.publisher, <, 4);
+      g_assert_cmpuint (packet.counter, ==, next[packet.publisher]);
+      next[packet.publisher]++;
+      total++;
+    }
+  for (guint i = 0; i < 4; i++)
+    {
+      g_thread_join (handles[i]);
+      g_assert_no_error (threads[i].error);
+      g_assert_cmpuint (next[i], ==, n);
+      g_clear_object (&threads[i].pub);
+    }
+  g_assert_cmpuint (es_publisher_get_published_count (shared_pub), ==, 2 * n);
+  g_assert_false (es_subscriber_try_receive (sub, NULL) != NULL);
+  es_test_assert_accounting (sub);
+}
+
+/* --- publish times ------------------------------------------------------- */
+
+static void
+test_static_timestamps (EsFixture     *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) data_sub = NULL;
+  g_autoptr(EsSubscriber) env_sub = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  EsTestPacket packet;
+  gint64 before, after;
+
+  g_test_summary ("every envelope carries a publish time between the publish and the receive, whether "
+                  "or not the static path stamped it (it stamps only while some subscriber of the "
+                  "type may read envelopes)");
+
+  data_sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  /* A plain-data reader only: on the static path nothing needs a stamp. */
+  es_test_packet_init (&packet, 0, 0);
+  g_assert_true (es_publisher_publish_data (pub, &packet, sizeof packet, NULL, &error));
+  g_assert_true (es_subscriber_receive_data (data_sub, &packet, sizeof packet, 0, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Published while nobody reads envelopes; taken as an envelope after. */
+  before = g_get_monotonic_time ();
+  es_test_packet_init (&packet, 0, 1);
+  g_assert_true (es_publisher_publish_data (pub, &packet, sizeof packet, NULL, &error));
+  {
+    g_autoptr(EsEvent) ev = es_subscriber_receive_timeout (data_sub, 0, NULL, &error);
+
+    after = g_get_monotonic_time ();
+    g_assert_no_error (error);
+    g_assert_nonnull (ev);
+    g_assert_cmpint (es_event_get_timestamp (ev), >=, before);
+    g_assert_cmpint (es_event_get_timestamp (ev), <=, after);
+  }
+
+  /* Now an envelope reader exists from the start: the publish time is the
+   * publisher's, so it is not later than the publish call's return. */
+  env_sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  for (guint i = 2; i < 5; i++)
+    {
+      gint64 returned;
+      g_autoptr(EsEvent) ev = NULL;
+
+      before = g_get_monotonic_time ();
+      es_test_packet_init (&packet, 0, i);
+      g_assert_true (es_publisher_publish_data (pub, &packet, sizeof packet, NULL, &error));
+      returned = g_get_monotonic_time ();
+      g_usleep (2000);
+      ev = es_subscriber_receive_timeout (env_sub, 0, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (es_event_get_timestamp (ev), >=, before);
+      g_assert_cmpint (es_event_get_timestamp (ev), <=, returned);
+      g_assert_true (es_subscriber_receive_data (data_sub, &packet, sizeof packet, 0, NULL, &error));
+      g_assert_cmpuint (packet.counter, ==, i);
+    }
+}
+
+static void
+test_static_latency_sampling (EsFixture     *f,
+                              gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsMetricsSnapshot) snap = NULL;
+  EsEventTypeMetrics *tm;
+  EsMetrics *metrics;
+
+  g_test_summary ("with metrics on, a plain-data reader still gets latency samples: one event in "
+                  "latency-sampling carries its publish time");
+
+  es_event_system_builder_set_enable_metrics (b, TRUE);
+  es_fixture_replace (f, b, TRUE);
+  metrics = es_event_system_get_metrics (f->sys);
+  es_metrics_set_latency_sampling (metrics, 16);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  for (guint64 i = 0; i < 640; i++)
+    {
+      EsTestPacket packet;
+
+      es_test_packet_init (&packet, 0, i);
+      g_assert_true (es_publisher_publish_data (pub, &packet, sizeof packet, NULL, &error));
+      g_assert_true (es_subscriber_receive_data (sub, &packet, sizeof packet, 0, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  snap = es_metrics_dup_snapshot (metrics);
+  tm = es_metrics_snapshot_lookup_event_type (snap, g_type_name (ES_TEST_TYPE_PACKET));
+  g_assert_nonnull (tm);
+  g_assert_cmpuint (es_event_type_metrics_get_delivered (tm), ==, 640);
+  /* 640 / 16 = 40 samples (a few more on the zero-copy path, which stamps
+   * everything and samples by countdown from each thread's first). */
+  g_assert_cmpuint (es_event_type_metrics_get_latency_count (tm), >=, 40);
+  g_assert_cmpuint (es_event_type_metrics_get_latency_count (tm), <=, 41);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -435,6 +643,9 @@ main (int   argc,
   es_test_add ("Static/ring-capacity", test_static_ring_capacity);
   es_test_add ("Static/block-behind", test_static_block_behind);
   es_test_add ("Static/slowest-gates", test_static_slowest_gates);
+  es_test_add ("Static/producer-handover", test_static_producer_handover);
+  es_test_add ("Static/timestamps", test_static_timestamps);
+  es_test_add ("Static/latency-sampling", test_static_latency_sampling);
 
   return g_test_run ();
 }
