@@ -104,6 +104,7 @@ GType _es_subscriber_builtin_types[2];
  * and shrinks to nothing while the receiver ends up sleeping anyway, so a
  * steady trickle of events does not keep a core busy. */
 #define SPIN_MAX_USEC 50
+#define YIELDS_BEFORE_SLEEP 2
 
 static void
 es_subscriber_dispose (GObject *object)
@@ -551,6 +552,7 @@ pull_wait (EsSubscriber        *self,
   EsWaitQueue *wq = priv->ep->data_wq;
   EsCancelHook hook = { 0, NULL };
   guint spins = 0;
+  guint yields = 0;
   gint64 spin_until = 0;
   gboolean slept = FALSE;
   /* Stored as budget + 1 so that a fresh endpoint (0) starts at the max. */
@@ -614,14 +616,20 @@ pull_wait (EsSubscriber        *self,
                 spin_until = -1;
             }
           if (spins < 1024)
-            {
-              /* Not too eager: every look at an empty queue takes the
-               * producer's freshly written line away from it. */
-              for (guint i = 0; i < 8; i++)
-                es_cpu_relax ();
-            }
+            es_cpu_relax ();
           else
             sched_yield ();
+          continue;
+        }
+
+      /* Before sleeping, give the CPU away a couple of times: with more
+       * threads than cores (fan-out) the publisher is often just waiting
+       * for one, and a yield costs far less than the sleep's process-wide
+       * barrier, the futex round trip and a wake per event. */
+      if (yields < YIELDS_BEFORE_SLEEP)
+        {
+          yields++;
+          sched_yield ();
           continue;
         }
 
