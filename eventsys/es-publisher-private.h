@@ -20,8 +20,12 @@ typedef struct {
   EsSystemCore          *core;
   const EsEventTypeInfo *type_info;
   EsCollectTargetsFunc   collect;
-  /* Target cache: whoever wins `busy` may use and refresh `cached`; a
-   * concurrent user of the same publisher takes a private snapshot. */
+  /* Target caches. The owning thread (the first to publish) has its own,
+   * used without any atomic; another thread that wins `busy` may use and
+   * refresh `cached`; a concurrent third takes a private snapshot. */
+  EsSubList             *owner_cached;  /* owned; the owning thread's only */
+  guint                  owner_gen;
+  gboolean               owner_in_use;  /* held by the owner (a re-entrant publish from a callback snapshots) */
   atomic_int             busy;
   EsSubList             *cached;        /* owned; protected by busy */
   guint                  cached_gen;    /* protected by busy */
@@ -44,18 +48,59 @@ void               _es_publisher_setup      (EsPublisher          *self,
                                              GType                 event_type,
                                              EsCollectTargetsFunc  collect);
 
+/* Whether the calling thread owns @shared's owner-only state; the first
+ * thread to ask becomes the owner. */
+static inline gboolean
+_es_publisher_is_owner (EsPublisherShared *shared)
+{
+  uintptr_t me = es_thread_id ();
+  uintptr_t owner = atomic_load_explicit (&shared->owner, memory_order_relaxed);
+
+  if (G_UNLIKELY (owner == 0))
+    {
+      uintptr_t expected = 0;
+
+      if (atomic_compare_exchange_strong_explicit (&shared->owner, &expected, me,
+                                                   memory_order_relaxed, memory_order_relaxed))
+        return TRUE;
+      owner = expected;
+    }
+  return owner == me;
+}
+
+typedef enum {
+  ES_TARGETS_OWNER,      /* the owner's cache: nothing to release */
+  ES_TARGETS_SHARED,     /* the shared cache: release `busy` */
+  ES_TARGETS_SNAPSHOT,   /* a private snapshot: unref it */
+} EsTargetsHold;
+
 static inline EsSubList *
 _es_publisher_acquire_targets (EsPublisherShared *shared,
                                EsPublisher       *self,
-                               gboolean          *owned)
+                               EsTargetsHold     *hold)
 {
   /* Load the generation before collecting, so a concurrent (un)subscribe
    * always forces another refresh rather than being missed. */
   guint gen = atomic_load_explicit (&shared->core->generation, memory_order_seq_cst);
   int expected = 0;
 
-  if (G_LIKELY (atomic_compare_exchange_strong_explicit (&shared->busy, &expected, 1,
-                                                         memory_order_acquire, memory_order_relaxed)))
+  if (G_LIKELY (_es_publisher_is_owner (shared) && !shared->owner_in_use))
+    {
+      shared->owner_in_use = TRUE;
+      if (G_UNLIKELY (shared->owner_cached == NULL || shared->owner_gen != gen))
+        {
+          EsSubList *fresh = shared->collect (self);
+
+          g_clear_pointer (&shared->owner_cached, _es_sub_list_unref);
+          shared->owner_cached = fresh;
+          shared->owner_gen = gen;
+        }
+      *hold = ES_TARGETS_OWNER;
+      return shared->owner_cached;
+    }
+
+  if (atomic_compare_exchange_strong_explicit (&shared->busy, &expected, 1,
+                                               memory_order_acquire, memory_order_relaxed))
     {
       if (G_UNLIKELY (shared->cached == NULL || shared->cached_gen != gen))
         {
@@ -65,20 +110,22 @@ _es_publisher_acquire_targets (EsPublisherShared *shared,
           shared->cached = fresh;
           shared->cached_gen = gen;
         }
-      *owned = FALSE;
+      *hold = ES_TARGETS_SHARED;
       return shared->cached;
     }
 
-  *owned = TRUE;
+  *hold = ES_TARGETS_SNAPSHOT;
   return shared->collect (self);
 }
 
 static inline void
 _es_publisher_release_targets (EsPublisherShared *shared,
                                EsSubList         *list,
-                               gboolean           owned)
+                               EsTargetsHold      hold)
 {
-  if (owned)
+  if (hold == ES_TARGETS_OWNER)
+    shared->owner_in_use = FALSE;
+  else if (hold == ES_TARGETS_SNAPSHOT)
     _es_sub_list_unref (list);
   else
     atomic_store_explicit (&shared->busy, 0, memory_order_release);
@@ -184,21 +231,7 @@ _es_publisher_check_type (EsPublisherShared *shared,
 static inline void
 _es_publisher_count_published (EsPublisherShared *shared)
 {
-  uintptr_t me = es_thread_id ();
-  uintptr_t owner = atomic_load_explicit (&shared->owner, memory_order_relaxed);
-
-  if (G_UNLIKELY (owner == 0))
-    {
-      uintptr_t expected = 0;
-
-      if (atomic_compare_exchange_strong_explicit (&shared->owner, &expected, me,
-                                                   memory_order_relaxed, memory_order_relaxed))
-        owner = me;
-      else
-        owner = expected;
-    }
-
-  if (G_LIKELY (owner == me))
+  if (G_LIKELY (_es_publisher_is_owner (shared)))
     atomic_store_explicit (&shared->owner_published,
                            atomic_load_explicit (&shared->owner_published, memory_order_relaxed) + 1,
                            memory_order_relaxed);

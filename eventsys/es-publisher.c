@@ -77,6 +77,7 @@ es_publisher_finalize (GObject *object)
   EsPublisherPrivate *priv = PRIV (ES_PUBLISHER (object));
 
   g_clear_pointer (&priv->shared.cached, _es_sub_list_unref);
+  g_clear_pointer (&priv->shared.owner_cached, _es_sub_list_unref);
   g_clear_object (&priv->system);
 
   G_OBJECT_CLASS (es_publisher_parent_class)->finalize (object);

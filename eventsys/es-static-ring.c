@@ -125,7 +125,7 @@ compute_gate (EsStaticRing      *ring,
   for (;;)
     {
       guint gen = atomic_load_explicit (&shared->core->generation, memory_order_seq_cst);
-      gboolean owned;
+      EsTargetsHold owned;
       EsSubList *list;
       guint64 gate = atomic_load_explicit (&ring->claim, memory_order_acquire);
       EsStaticEndpoint *slowest = NULL;
@@ -179,7 +179,7 @@ evict_laggards (EsStaticRing      *ring,
                 EsPublisherShared *shared,
                 guint64            target)
 {
-  gboolean owned;
+  EsTargetsHold owned;
   EsSubList *list = _es_publisher_acquire_targets (shared, publisher, &owned);
   EsDropReason reason = shared->core->config.backpressure_strategy == ES_BACKPRESSURE_CUSTOM
                         ? ES_DROP_REASON_CUSTOM : ES_DROP_REASON_DROP_OLDEST;

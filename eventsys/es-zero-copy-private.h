@@ -22,7 +22,7 @@ typedef struct {
   GType                  event_type;
   EsZcHandler           *handler;        /* owned; set once for handler subscriptions */
   ES_CACHELINE_PAD (_pad0);
-  atomic_uint_least64_t  published;      /* written by publishers */
+  atomic_uint_least64_t  rolled_back;    /* reservations given back unused (published = reserved - this) */
   ES_CACHELINE_PAD (_pad1);
 } EsZcEndpoint;
 

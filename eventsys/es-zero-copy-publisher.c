@@ -173,7 +173,7 @@ deliver (EsPublisher   *publisher,
   EsZeroCopyPublisher *self = (EsZeroCopyPublisher *) publisher;
   EsPublisherShared *shared = self->shared;
   const EsConfig *config = &shared->core->config;
-  gboolean owned;
+  EsTargetsHold owned;
   EsSubList *targets = _es_publisher_acquire_targets (shared, publisher, &owned);
   gboolean stack_reserved[64];
   gboolean *reserved = targets->n <= G_N_ELEMENTS (stack_reserved) ? stack_reserved : g_new (gboolean, targets->n);
@@ -280,21 +280,29 @@ deliver (EsPublisher   *publisher,
     {
       for (guint i = 0; i < targets->n; i++)
         if (reserved[i])
-          _es_zc_queue_unreserve (((EsZcEndpoint *) targets->subs[i])->queue);
+          {
+            EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
+
+            atomic_fetch_add_explicit (&sub->rolled_back, 1, memory_order_release);
+            _es_zc_queue_unreserve (sub->queue);
+          }
       g_clear_pointer (&sealed, es_event_unref);
     }
   else if (sealed != NULL)
     {
       /* Set before the first push: a receiver may settle its share at once. */
       atomic_store_explicit (&sealed->queued_in, (int) n_reserved, memory_order_relaxed);
+      /* Our reference from sealing goes to the first queue; one RMW adds
+       * the others' (none with a single subscriber). */
+      if (n_reserved > 1)
+        atomic_fetch_add_explicit (&sealed->ref_count, (int) n_reserved - 1, memory_order_relaxed);
       for (guint i = 0; i < targets->n; i++)
         {
           EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
           if (!reserved[i])
             continue;
-          _es_zc_queue_push (sub->queue, sealed->priority, es_event_ref (sealed));
-          atomic_fetch_add_explicit (&sub->published, 1, memory_order_relaxed);
+          _es_zc_queue_push (sub->queue, sealed->priority, sealed);
           es_wait_queue_notify (&sub->data_wq);
           /* Unsubscribed after we took the list: our event must go too. The
            * notify's seq_cst fence orders the push before this load. */
@@ -303,7 +311,6 @@ deliver (EsPublisher   *publisher,
           if (sub->handler != NULL)
             _es_zero_copy_handler_kick (sub);
         }
-      es_event_unref (sealed);
     }
   else
     {

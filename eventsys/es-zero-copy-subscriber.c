@@ -91,7 +91,12 @@ es_zero_copy_subscriber_get_queue_depth (EsSubscriber *subscriber)
 static guint64
 es_zero_copy_subscriber_get_published_count (EsSubscriber *subscriber)
 {
-  return atomic_load_explicit (&((EsZeroCopySubscriber *) subscriber)->ep->published, memory_order_relaxed);
+  EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
+  guint64 rolled_back = atomic_load_explicit (&ep->rolled_back, memory_order_acquire);
+
+  /* Every reservation that was not rolled back is an event pushed (or, for a
+   * moment, being pushed) to us: no counter of its own on the hot path. */
+  return atomic_load_explicit (&ep->queue->reserved, memory_order_acquire) - rolled_back;
 }
 
 static void
@@ -144,7 +149,7 @@ _es_zero_copy_subscriber_new (EsEventSystem *system,
 
   es_wait_queue_init (&ep->data_wq);
   es_wait_queue_init (&ep->space_wq);
-  atomic_init (&ep->published, 0);
+  atomic_init (&ep->rolled_back, 0);
   ep->base.data_wq = &ep->data_wq;
   ep->base.space_wq = &ep->space_wq;
   ep->queue = _es_zc_queue_new (core->config.channel_capacity, core->config.enable_priority);
