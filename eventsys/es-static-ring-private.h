@@ -10,6 +10,7 @@
 #include "es-event-type-private.h"
 #include "es-private.h"
 #include "es-trace-private.h"
+#include "es-owner-private.h"
 #include "es-wait-private.h"
 
 G_BEGIN_DECLS
@@ -24,12 +25,11 @@ G_BEGIN_DECLS
  * sequence; `gate` caches a lower bound of the slowest cursor so that
  * producers read the cursors only when the ring looks full.
  *
- * Claiming: while one thread publishes to the ring it owns `claim`
- * (`sp_owner`) and advances it with a plain store after writing the slot, the
- * Disruptor's single-producer sequencer: no locked instruction. A second
- * publishing thread revokes the ownership for good (`ES_RING_MULTI`), waits
- * out the owner's claim in progress (`sp_busy`, made visible by an
- * asymmetric barrier) and from then on every producer claims with a CAS.
+ * Claiming: while one thread publishes to the ring it owns `claim` (`sp`,
+ * see EsOwner) and advances it with a plain store after writing the slot,
+ * the Disruptor's single-producer sequencer: no locked instruction. A
+ * second publishing thread revokes the ownership for good, and from then on
+ * every producer claims with a CAS.
  * Consumers never rely on `claim`: the per-slot `published` is the truth.
  *
  * Each subscriber owns a cursor (next sequence to read). A receiver takes a
@@ -64,11 +64,6 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (EsRingSlotHeader) == 16);
 
-/* sp_owner once a second thread published: every producer CASes. While
- * the revoker waits for the owner's claim in progress, sp_owner is
- * REVOKING and other threads wait for the revoker (on the ring lock). */
-#define ES_RING_MULTI    ((uintptr_t) 1)
-#define ES_RING_REVOKING ((uintptr_t) 2)
 
 typedef struct _EsStaticRing EsStaticRing;
 
@@ -77,8 +72,7 @@ struct _EsStaticRing
   /* Producer-written; receivers read it as the bound of what to take. */
   ES_CACHELINE_ALIGNED atomic_uint_least64_t claim;  /* next sequence to claim */
   /* Producer-only, so the single producer's protocol never misses. */
-  ES_CACHELINE_ALIGNED atomic_uintptr_t sp_owner;    /* 0, the owning thread's es_thread_id(), or ES_RING_MULTI */
-  atomic_int        sp_busy;                         /* the owner is between its load and store of claim */
+  ES_CACHELINE_ALIGNED EsOwner sp;                   /* the single producer's ownership of claim */
   guint64           sp_claim;                        /* the owner's copy of claim: never loads the shared line */
   atomic_uint_least64_t gate;                        /* lower bound of the slowest live cursor */
   ES_CACHELINE_ALIGNED guint64 capacity;             /* immutable from here on */

@@ -11,9 +11,9 @@
 #include "es-static-ring-private.h"
 #include "es-static-subscriber-private.h"
 
-_Static_assert (offsetof (EsStaticRing, sp_owner) - offsetof (EsStaticRing, claim) >= ES_CACHELINE,
+_Static_assert (offsetof (EsStaticRing, sp) - offsetof (EsStaticRing, claim) >= ES_CACHELINE,
                 "claim and the producer-only fields must not share a cache line");
-_Static_assert (offsetof (EsStaticRing, capacity) - offsetof (EsStaticRing, sp_owner) >= ES_CACHELINE,
+_Static_assert (offsetof (EsStaticRing, capacity) - offsetof (EsStaticRing, sp) >= ES_CACHELINE,
                 "the producer-only and the read-mostly fields must not share a cache line");
 
 EsStaticRing *
@@ -27,8 +27,7 @@ _es_static_ring_new (const EsEventTypeInfo *info,
 
   ring->trace_salt = trace_salt;
   ring->metrics = metrics;
-  atomic_init (&ring->sp_owner, 0);
-  atomic_init (&ring->sp_busy, 0);
+  es_owner_init (&ring->sp);
   atomic_init (&ring->stamp_readers, 0);
   ring->buffer_manager = buffer_manager;
   ring->buffer = _es_buffer_manager_get_counters (buffer_manager);
@@ -330,57 +329,6 @@ fill_slot (EsStaticRing  *ring,
     write_slot (ring, seq, data, NULL, single);
 }
 
-/* The ownership of `claim` (see the ring's comment). Called on the slow
- * path, so the fast path only ever sees its own id or another value. */
-static void
-claim_ownership (EsStaticRing *ring)
-{
-  uintptr_t me = es_thread_id ();
-
-  for (;;)
-    {
-      uintptr_t owner = atomic_load_explicit (&ring->sp_owner, memory_order_acquire);
-
-      if (owner == me || owner == ES_RING_MULTI)
-        return;
-      if (owner == 0)
-        {
-          if (atomic_compare_exchange_strong_explicit (&ring->sp_owner, &owner, me,
-                                                       memory_order_acq_rel, memory_order_acquire))
-            return;
-          continue;
-        }
-
-      /* Another thread owns the claim: revoke, under the lock so that one
-       * revoker waits for the owner and the others wait for the revoker. */
-      pthread_mutex_lock (&ring->lock);
-      owner = atomic_load_explicit (&ring->sp_owner, memory_order_acquire);
-      if (owner != ES_RING_MULTI && owner != me && owner != 0)
-        {
-          guint spins = 0;
-
-          /* REVOKING, not MULTI yet: a thread that saw MULTI would CAS at
-           * once, while the owner may still be storing its claim. */
-          atomic_store_explicit (&ring->sp_owner, ES_RING_REVOKING, memory_order_relaxed);
-          /* Pairs with the owner's es_light_barrier() between its store of
-           * sp_busy and its load of sp_owner: either it sees MULTI, or we
-           * see it busy and wait for its claim to land. */
-          es_heavy_barrier ();
-          while (atomic_load_explicit (&ring->sp_busy, memory_order_acquire))
-            {
-              if (++spins > 64)
-                sched_yield ();
-              else
-                es_cpu_relax ();
-            }
-          atomic_store_explicit (&ring->sp_owner, ES_RING_MULTI, memory_order_release);
-        }
-      pthread_mutex_unlock (&ring->lock);
-      if (owner != 0)
-        return;
-    }
-}
-
 typedef struct {
   EsStaticRing *ring;
 } BufferCheck;
@@ -503,7 +451,7 @@ publish_slow (EsStaticRing  *ring,
       _es_publisher_adapt (publisher, shared, u, wq);
     }
 
-  claim_ownership (ring);
+  es_owner_claim (&ring->sp);
 
   if (ring->buffer->limit != 0)
     {
@@ -578,7 +526,7 @@ publish_slow (EsStaticRing  *ring,
                                                  memory_order_acq_rel, memory_order_relaxed))
         {
           /* The owner's own claims keep its copy exact. */
-          if (atomic_load_explicit (&ring->sp_owner, memory_order_relaxed) == es_thread_id ())
+          if (es_owner_is_mine (&ring->sp))
             ring->sp_claim = seq + 1;
           break;
         }
@@ -605,33 +553,27 @@ _es_static_ring_publish (EsStaticRing  *ring,
                          GError       **error)
 {
   EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
-  uintptr_t me = es_thread_id ();
 
   /* The single-producer fast path: room by the cached gate, no throttling,
    * no global limit to charge. Everything else takes the slow path. */
-  if (G_LIKELY (atomic_load_explicit (&ring->sp_owner, memory_order_relaxed) == me) &&
-      G_LIKELY (!shared->core->config.adaptive && ring->buffer->limit == 0))
+  if (G_LIKELY (!shared->core->config.adaptive && ring->buffer->limit == 0) &&
+      G_LIKELY (es_owner_enter (&ring->sp)))
     {
-      atomic_store_explicit (&ring->sp_busy, 1, memory_order_relaxed);
-      es_light_barrier ();
-      if (G_LIKELY (atomic_load_explicit (&ring->sp_owner, memory_order_relaxed) == me))
-        {
-          guint64 seq = ring->sp_claim;
+      guint64 seq = ring->sp_claim;
 
-          if (G_LIKELY ((seq < ring->capacity ||
-                         atomic_load_explicit (&ring->gate, memory_order_acquire) > seq - ring->capacity) &&
-                        _es_system_core_is_running (shared->core)))
-            {
-              fill_slot (ring, seq, data, event, TRUE);
-              ring->sp_claim = seq + 1;
-              atomic_store_explicit (&ring->claim, seq + 1, memory_order_release);
-              atomic_store_explicit (&ring->sp_busy, 0, memory_order_release);
-              es_wait_queue_notify (&ring->data_wq);
-              _es_publisher_settle_state (publisher, shared, FALSE);
-              return TRUE;
-            }
+      if (G_LIKELY ((seq < ring->capacity ||
+                     atomic_load_explicit (&ring->gate, memory_order_acquire) > seq - ring->capacity) &&
+                    _es_system_core_is_running (shared->core)))
+        {
+          fill_slot (ring, seq, data, event, TRUE);
+          ring->sp_claim = seq + 1;
+          atomic_store_explicit (&ring->claim, seq + 1, memory_order_release);
+          es_owner_leave (&ring->sp);
+          es_wait_queue_notify (&ring->data_wq);
+          _es_publisher_settle_state (publisher, shared, FALSE);
+          return TRUE;
         }
-      atomic_store_explicit (&ring->sp_busy, 0, memory_order_release);
+      es_owner_leave (&ring->sp);
     }
 
   return publish_slow (ring, publisher, data, event, cancellable, error);

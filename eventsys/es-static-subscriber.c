@@ -56,9 +56,84 @@ set_reads (EsStaticEndpoint *self,
     atomic_fetch_add_explicit (&self->ring->stamp_readers, 1, memory_order_relaxed);
 }
 
+/* How many published slots from @cursor on may be taken, up to @max. */
+static inline guint
+available (EsStaticEndpoint *self,
+           guint64           cursor,
+           guint             max)
+{
+  EsStaticRing *ring = self->ring;
+  guint64 end = atomic_load_explicit (&self->seen_claim, memory_order_relaxed);
+  guint n = 0;
+
+  /* Bounded by the claim: a single producer advances it after writing the
+   * slot, so we never poll a slot it is still filling (that would bounce
+   * the line between the cores on every event). With several producers the
+   * claim runs ahead and the flags decide. */
+  if (cursor >= end)
+    {
+      /* Only when we caught up with what we saw: the claim's line is
+       * written by the producer on every publish, so each load is a
+       * cache miss. */
+      end = atomic_load_explicit (&ring->claim, memory_order_acquire);
+      atomic_store_explicit (&self->seen_claim, end, memory_order_relaxed);
+    }
+  end = MIN (end, atomic_load_explicit (&self->end_seq, memory_order_acquire));
+  while (n < max && cursor + n < end &&
+         atomic_load_explicit (&_es_static_ring_slot (ring, cursor + n)->published,
+                               memory_order_acquire) == cursor + n + 1)
+    n++;
+  return n;
+}
+
+/* Copies slots [cursor, cursor + n) out, as take() describes. */
+static inline void
+copy_out (EsStaticEndpoint  *self,
+          guint64            cursor,
+          guint              n,
+          guint8            *data,
+          gsize              element_size,
+          EsEvent          **events,
+          gint64            *timestamps)
+{
+  EsStaticRing *ring = self->ring;
+
+  for (guint i = 0; i < n; i++)
+    {
+      EsRingSlotHeader *slot = _es_static_ring_slot (ring, cursor + i);
+      const guint8 *payload = _es_static_ring_payload (ring, cursor + i);
+
+      if (events != NULL)
+        {
+          EsTraceContext trace;
+          gint64 timestamp;
+          guint8 priority;
+
+          _es_static_ring_slot_meta (ring, cursor + i, slot, &timestamp, &priority, &trace);
+          /* Published before this subscriber asked for envelopes, the
+           * event was not stamped: its envelope carries the time it was
+           * taken (documented on es_event_get_timestamp()). */
+          if (G_UNLIKELY (timestamp == 0))
+            timestamp = g_get_monotonic_time ();
+          events[i] = _es_event_new_from_slot (ring->event_type, ring->type_index, cursor + i + 1,
+                                               timestamp, priority, &trace,
+                                               payload, ring->payload_size, ring->kind);
+        }
+      else
+        memcpy (data + (gsize) i * element_size, payload, ring->payload_size);
+      if (timestamps != NULL)
+        timestamps[i] = (slot->meta & ES_RING_META_SAMPLE)
+                        ? -(gint64) (slot->meta & ES_RING_META_TIME_MASK) : 0;
+    }
+}
+
 /* Takes up to @max published slots starting at the cursor; copies them into
  * @data (plain payloads) or @events (envelopes). @timestamps receives, per
- * plain payload, what _es_metrics_record_deliver() expects. */
+ * plain payload, what _es_metrics_record_deliver() expects.
+ *
+ * While one thread receives and no producer can evict (BLOCK, DROP_NEWEST),
+ * that thread owns the cursor (EsOwner) and moves it with a plain store;
+ * otherwise a receiver locks the cursor with READ_BIT (one CAS per take). */
 static guint
 take (EsStaticEndpoint    *self,
       guint8              *data,
@@ -74,11 +149,28 @@ take (EsStaticEndpoint    *self,
   if (G_UNLIKELY (atomic_load_explicit (&self->reads, memory_order_relaxed) != (int) reads))
     set_reads (self, reads);
 
+  if (G_LIKELY (self->no_evictions) && G_LIKELY (es_owner_enter (&self->base.reader)))
+    {
+      guint64 cursor = atomic_load_explicit (&self->cursor, memory_order_relaxed);
+      guint n = available (self, cursor, max);
+
+      if (n > 0)
+        {
+          copy_out (self, cursor, n, data, element_size, events, timestamps);
+          /* Release: producers that acquire the cursor may reuse these slots. */
+          atomic_store_explicit (&self->cursor, cursor + n, memory_order_release);
+        }
+      es_owner_leave (&self->base.reader);
+      if (n > 0 && ring->buffer->limit != 0)
+        es_wait_queue_notify (&ring->buffer->space);
+      return n;
+    }
+  es_owner_claim (&self->base.reader);
+
   for (;;)
     {
       guint64 cursor = atomic_load_explicit (&self->cursor, memory_order_acquire);
-      guint64 end;
-      guint n = 0;
+      guint n;
 
       if (G_UNLIKELY (cursor & ES_RING_READ_BIT))
         {
@@ -90,24 +182,7 @@ take (EsStaticEndpoint    *self,
           continue;
         }
 
-      /* Bounded by the claim: a single producer advances it after writing
-       * the slot, so we never poll a slot it is still filling (that would
-       * bounce the line between the cores on every event). With several
-       * producers the claim runs ahead and the flags decide. */
-      end = atomic_load_explicit (&self->seen_claim, memory_order_relaxed);
-      if (cursor >= end)
-        {
-          /* Only when we caught up with what we saw: the claim's line is
-           * written by the producer on every publish, so each load is a
-           * cache miss. */
-          end = atomic_load_explicit (&ring->claim, memory_order_acquire);
-          atomic_store_explicit (&self->seen_claim, end, memory_order_relaxed);
-        }
-      end = MIN (end, atomic_load_explicit (&self->end_seq, memory_order_acquire));
-      while (n < max && cursor + n < end &&
-             atomic_load_explicit (&_es_static_ring_slot (ring, cursor + n)->published,
-                                   memory_order_acquire) == cursor + n + 1)
-        n++;
+      n = available (self, cursor, max);
       if (n == 0)
         return 0;
 
@@ -117,33 +192,7 @@ take (EsStaticEndpoint    *self,
                                                   memory_order_acquire, memory_order_relaxed))
         continue;
 
-      for (guint i = 0; i < n; i++)
-        {
-          EsRingSlotHeader *slot = _es_static_ring_slot (ring, cursor + i);
-          const guint8 *payload = _es_static_ring_payload (ring, cursor + i);
-
-          if (events != NULL)
-            {
-              EsTraceContext trace;
-              gint64 timestamp;
-              guint8 priority;
-
-              _es_static_ring_slot_meta (ring, cursor + i, slot, &timestamp, &priority, &trace);
-              /* Published before this subscriber asked for envelopes, the
-               * event was not stamped: its envelope carries the time it
-               * was taken (documented on es_event_get_timestamp()). */
-              if (G_UNLIKELY (timestamp == 0))
-                timestamp = g_get_monotonic_time ();
-              events[i] = _es_event_new_from_slot (ring->event_type, ring->type_index, cursor + i + 1,
-                                                   timestamp, priority, &trace,
-                                                   payload, ring->payload_size, ring->kind);
-            }
-          else
-            memcpy (data + (gsize) i * element_size, payload, ring->payload_size);
-          if (timestamps != NULL)
-            timestamps[i] = (slot->meta & ES_RING_META_SAMPLE)
-                            ? -(gint64) (slot->meta & ES_RING_META_TIME_MASK) : 0;
-        }
+      copy_out (self, cursor, n, data, element_size, events, timestamps);
 
       /* Release: producers that acquire the cursor may reuse these slots. */
       atomic_store_explicit (&self->cursor, cursor + n, memory_order_release);
@@ -231,6 +280,10 @@ es_static_subscriber_close (EsSubscriber *subscriber)
   EsEventSystem *system = es_subscriber_get_system (subscriber);
   guint64 end;
 
+  /* From here on nobody moves the cursor with plain stores: the eviction
+   * below uses the atomic protocol. */
+  es_owner_revoke (&self->base.reader);
+
   pthread_mutex_lock (&ring->lock);
   _es_event_system_begin_change (system);
   g_ptr_array_remove_fast (ring->subs, self);
@@ -288,6 +341,11 @@ _es_static_subscriber_new (EsEventSystem *system,
   atomic_init (&self->cursor, 0);
   atomic_init (&self->end_seq, G_MAXUINT64);
   atomic_init (&self->seen_claim, 0);
+  {
+    EsBackpressureStrategy strategy = _es_event_system_get_core (system)->config.backpressure_strategy;
+
+    self->no_evictions = strategy == ES_BACKPRESSURE_BLOCK || strategy == ES_BACKPRESSURE_DROP_NEWEST;
+  }
   atomic_init (&self->reads, ES_STATIC_READS_UNKNOWN);
   subscriber->ep = self;
   _es_subscriber_setup (ES_SUBSCRIBER (subscriber), system, event_type, &self->base);

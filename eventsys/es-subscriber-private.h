@@ -7,6 +7,7 @@
 #include "eventsys.h"
 #include "es-event-system-private.h"
 #include "es-event-type-private.h"
+#include "es-owner-private.h"
 #include "es-wait-private.h"
 
 G_BEGIN_DECLS
@@ -39,7 +40,9 @@ struct _EsSubEndpoint
   atomic_uint_least64_t   dropped;       /* written by evicting producers and by close */
 
   ES_CACHELINE_PAD (_pad1);
-  atomic_uint_least64_t   received;      /* consumer side */
+  EsOwner                 reader;        /* the receiving thread's ownership (see EsOwner) */
+  atomic_uint_least64_t   owner_received;  /* received by the owning reader (plain updates) */
+  atomic_uint_least64_t   received;      /* received by other threads */
   atomic_uint_least64_t   filtered;
   atomic_uint_least64_t   lag_seen;      /* dropped value last reported by ::lagged */
   atomic_int              spin_usec;     /* adaptive polling budget before sleeping */
@@ -59,6 +62,27 @@ static inline gboolean
 _es_sub_endpoint_is_closed (EsSubEndpoint *self)
 {
   return atomic_load_explicit (&self->closed, memory_order_acquire) != 0;
+}
+
+/* Counts @n received events: the owning reader with a plain store, any
+ * other thread with an atomic add. */
+static inline void
+_es_sub_endpoint_count_received (EsSubEndpoint *self,
+                                 guint64        n)
+{
+  if (G_LIKELY (es_owner_is_mine (&self->reader)))
+    atomic_store_explicit (&self->owner_received,
+                           atomic_load_explicit (&self->owner_received, memory_order_relaxed) + n,
+                           memory_order_relaxed);
+  else
+    atomic_fetch_add_explicit (&self->received, n, memory_order_relaxed);
+}
+
+static inline guint64
+_es_sub_endpoint_get_received (EsSubEndpoint *self)
+{
+  return atomic_load_explicit (&self->owner_received, memory_order_relaxed) +
+         atomic_load_explicit (&self->received, memory_order_relaxed);
 }
 
 EsSubEndpoint  *_es_subscriber_get_endpoint (EsSubscriber       *self);

@@ -298,6 +298,7 @@ _es_sub_endpoint_alloc (gsize   size,
   EsSubEndpoint *ep = g_aligned_alloc0 (1, size, ES_CACHELINE);
 
   atomic_init (&ep->ref_count, 1);
+  es_owner_init (&ep->reader);
   ep->finalize = finalize;
   pthread_mutex_init (&ep->owner_lock, NULL);
   return ep;
@@ -452,7 +453,7 @@ pull_events (EsSubscriber        *self,
         {
           EsMetrics *metrics = priv->ep->core->metrics;
 
-          atomic_fetch_add_explicit (&priv->ep->received, kept, memory_order_relaxed);
+          _es_sub_endpoint_count_received (priv->ep, kept);
           if (G_UNLIKELY (metrics != NULL))
             for (guint i = 0; i < kept; i++)
               _es_metrics_record_deliver (metrics, events[i]->event_type, events[i]->type_index,
@@ -514,7 +515,7 @@ pull_data (EsSubscriber        *self,
     n = klass->try_receive_data (self, data, element_size, max, NULL);
   if (n > 0)
     {
-      atomic_fetch_add_explicit (&priv->ep->received, n, memory_order_relaxed);
+      _es_sub_endpoint_count_received (priv->ep, n);
       if (priv->ep->space_wq != NULL)
         es_wait_queue_notify (priv->ep->space_wq);
       check_lag (self, priv);
@@ -1479,7 +1480,7 @@ guint64
 es_subscriber_get_received_count (EsSubscriber *self)
 {
   g_return_val_if_fail (ES_IS_SUBSCRIBER (self), 0);
-  return atomic_load_explicit (&PRIV (self)->ep->received, memory_order_relaxed);
+  return _es_sub_endpoint_get_received (PRIV (self)->ep);
 }
 
 /**
