@@ -186,7 +186,11 @@ es_static_publisher (BenchRun *run, guint index)
   EsPublisher *pub = e->pubs[index];
   EsPublisherClass *klass = ES_PUBLISHER_GET_CLASS (pub);
   const gsize size = p->workload == BENCH_W5 ? p->payload_size : sizeof (BenchEvent);
-  g_autofree guint8 *buf = g_malloc0 (MAX (size, sizeof (BenchEvent)));
+  /* Cache-line aligned and padded: a malloc'd 64-byte buffer may share a
+   * line with another thread's data, which would bill false sharing to the
+   * contender. */
+  const gsize buf_size = (MAX (size, sizeof (BenchEvent)) + 2 * BENCH_CACHELINE - 1) & ~(gsize) (BENCH_CACHELINE - 1);
+  guint8 *buf = g_aligned_alloc0 (1, buf_size, BENCH_CACHELINE);
   BenchPacer pacer;
   GError *error = NULL;
 
@@ -215,9 +219,10 @@ es_static_publisher (BenchRun *run, guint index)
             bench_run_fail (run, "publisher %u: es_publisher_publish_data #%" G_GUINT64_FORMAT ": %s",
                             index, i, error->message);
           g_clear_error (&error);
-          return;
+          break;
         }
     }
+  g_aligned_free (buf);
 }
 
 static void

@@ -30,7 +30,11 @@ G_BEGIN_DECLS
  * the Disruptor's single-producer sequencer: no locked instruction. A
  * second publishing thread revokes the ownership for good, and from then on
  * every producer claims with a CAS.
- * Consumers never rely on `claim`: the per-slot `published` is the truth.
+ *
+ * Receivers take slots below `committed` without looking at their flags:
+ * the single producer advances it (with `claim`) after writing each slot,
+ * and it freezes once the ownership is revoked. Above it, with several
+ * producers, the per-slot `published` is the truth.
  *
  * Each subscriber owns a cursor (next sequence to read). A receiver takes a
  * batch by setting READ_BIT on its cursor with a CAS, copying the slots out
@@ -69,8 +73,9 @@ typedef struct _EsStaticRing EsStaticRing;
 
 struct _EsStaticRing
 {
-  /* Producer-written; receivers read it as the bound of what to take. */
+  /* Producer-written; receivers read them as the bound of what to take. */
   ES_CACHELINE_ALIGNED atomic_uint_least64_t claim;  /* next sequence to claim */
+  atomic_uint_least64_t committed;                   /* every slot below is written (single-producer mode) */
   /* Producer-only, so the single producer's protocol never misses. */
   ES_CACHELINE_ALIGNED EsOwner sp;                   /* the single producer's ownership of claim */
   guint64           sp_claim;                        /* the owner's copy of claim: never loads the shared line */

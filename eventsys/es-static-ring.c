@@ -34,6 +34,7 @@ _es_static_ring_new (const EsEventTypeInfo *info,
   atomic_init (&ring->released, 0);
 
   atomic_init (&ring->claim, 0);
+  atomic_init (&ring->committed, 0);
   atomic_init (&ring->gate, 0);
   ring->capacity = es_next_pow2 (MAX (channel_capacity, 2));
   ring->mask = ring->capacity - 1;
@@ -568,6 +569,7 @@ _es_static_ring_publish (EsStaticRing  *ring,
           fill_slot (ring, seq, data, event, TRUE);
           ring->sp_claim = seq + 1;
           atomic_store_explicit (&ring->claim, seq + 1, memory_order_release);
+          atomic_store_explicit (&ring->committed, seq + 1, memory_order_release);
           es_owner_leave (&ring->sp);
           es_wait_queue_notify (&ring->data_wq);
           _es_publisher_settle_state (publisher, shared, FALSE);

@@ -26,7 +26,7 @@ typedef struct {
   gboolean               no_evictions;  /* the strategy never moves cursors (BLOCK, DROP_NEWEST) */
   ES_CACHELINE_PAD (_pad0);
   atomic_uint_least64_t  cursor;        /* next sequence to read, | ES_RING_READ_BIT while reading */
-  atomic_uint_least64_t  seen_claim;    /* receivers' cache of ring->claim (a lower bound) */
+  atomic_uint_least64_t  seen_committed;  /* receivers' cache of ring->committed (a lower bound) */
   ES_CACHELINE_PAD (_pad1);
 } EsStaticEndpoint;
 

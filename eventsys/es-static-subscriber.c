@@ -63,22 +63,25 @@ available (EsStaticEndpoint *self,
            guint             max)
 {
   EsStaticRing *ring = self->ring;
-  guint64 end = atomic_load_explicit (&self->seen_claim, memory_order_relaxed);
+  guint64 end_seq = atomic_load_explicit (&self->end_seq, memory_order_acquire);
+  guint64 committed = atomic_load_explicit (&self->seen_committed, memory_order_relaxed);
+  guint64 end;
   guint n = 0;
 
-  /* Bounded by the claim: a single producer advances it after writing the
-   * slot, so we never poll a slot it is still filling (that would bounce
-   * the line between the cores on every event). With several producers the
-   * claim runs ahead and the flags decide. */
-  if (cursor >= end)
+  if (cursor >= committed)
     {
-      /* Only when we caught up with what we saw: the claim's line is
-       * written by the producer on every publish, so each load is a
-       * cache miss. */
-      end = atomic_load_explicit (&ring->claim, memory_order_acquire);
-      atomic_store_explicit (&self->seen_claim, end, memory_order_relaxed);
+      /* Only when we caught up with what we saw: the producer writes this
+       * line on every publish, so each load is a cache miss. */
+      committed = atomic_load_explicit (&ring->committed, memory_order_acquire);
+      atomic_store_explicit (&self->seen_committed, committed, memory_order_relaxed);
     }
-  end = MIN (end, atomic_load_explicit (&self->end_seq, memory_order_acquire));
+  committed = MIN (committed, end_seq);
+  if (cursor < committed)
+    return (guint) MIN ((guint64) max, committed - cursor);
+
+  /* Beyond the single producer's commits (several producers): each slot's
+   * flag says whether it is written. The claim shares the line just read. */
+  end = MIN (atomic_load_explicit (&ring->claim, memory_order_acquire), end_seq);
   while (n < max && cursor + n < end &&
          atomic_load_explicit (&_es_static_ring_slot (ring, cursor + n)->published,
                                memory_order_acquire) == cursor + n + 1)
@@ -340,7 +343,7 @@ _es_static_subscriber_new (EsEventSystem *system,
   self->base.space_wq = &ring->space_wq;
   atomic_init (&self->cursor, 0);
   atomic_init (&self->end_seq, G_MAXUINT64);
-  atomic_init (&self->seen_claim, 0);
+  atomic_init (&self->seen_committed, 0);
   {
     EsBackpressureStrategy strategy = _es_event_system_get_core (system)->config.backpressure_strategy;
 
