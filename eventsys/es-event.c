@@ -249,8 +249,11 @@ es_event_unref (EsEvent *event)
 {
   g_return_if_fail (event != NULL);
 
-  /* acq_rel: the freeing thread must see every write made by other holders. */
-  if (atomic_fetch_sub_explicit (&event->ref_count, 1, memory_order_acq_rel) != 1)
+  /* The last reference needs no RMW: nobody else can take another (the
+   * acquire load pairs with the other holders' releasing decrements). Else
+   * acq_rel: the freeing thread must see every write made by other holders. */
+  if (atomic_load_explicit (&event->ref_count, memory_order_acquire) != 1 &&
+      atomic_fetch_sub_explicit (&event->ref_count, 1, memory_order_acq_rel) != 1)
     return;
 
   switch ((EsPayloadKind) event->payload_kind)

@@ -57,7 +57,7 @@ struct _EsZeroCopyEventSystem
   EsZcShard       *shards;             /* owned, n_shards */
   guint            n_shards;
   pthread_mutex_t  lock;               /* protects sequences' creation, handlers, pool creation */
-  _Atomic (atomic_uint_least64_t *) sequences[ES_EVENT_TYPE_MAX];  /* owned, per type */
+  _Atomic (EsZcSequence *) sequences[ES_EVENT_TYPE_MAX];  /* owned, per type */
   GHashTable      *handlers;           /* id → EsSubscriber *, owned */
   guint            next_handler_id;
   _Atomic (GThreadPool *) pool;        /* owned */
@@ -120,11 +120,11 @@ _es_zero_copy_event_system_unregister (EsZeroCopyEventSystem *self,
   pthread_mutex_unlock (&shard->lock);
 }
 
-static atomic_uint_least64_t *
+static EsZcSequence *
 get_sequence (EsZeroCopyEventSystem *self,
               const EsEventTypeInfo *info)
 {
-  atomic_uint_least64_t *seq = atomic_load_explicit (&self->sequences[info->index], memory_order_acquire);
+  EsZcSequence *seq = atomic_load_explicit (&self->sequences[info->index], memory_order_acquire);
 
   if (seq != NULL)
     return seq;
@@ -134,8 +134,9 @@ get_sequence (EsZeroCopyEventSystem *self,
   if (seq == NULL)
     {
       /* Own cache line: every publisher of the type bumps it. */
-      seq = g_aligned_alloc0 (1, ES_CACHELINE, ES_CACHELINE);
-      atomic_init (seq, 0);
+      seq = g_aligned_alloc0 (1, MAX (sizeof (EsZcSequence), ES_CACHELINE), ES_CACHELINE);
+      atomic_init (&seq->next, 0);
+      es_owner_init (&seq->owner);
       atomic_store_explicit (&self->sequences[info->index], seq, memory_order_release);
     }
   pthread_mutex_unlock (&self->lock);
@@ -558,7 +559,7 @@ es_zero_copy_event_system_finalize (GObject *object)
   g_free (self->shards);
   for (guint i = 0; i < ES_EVENT_TYPE_MAX; i++)
     {
-      atomic_uint_least64_t *seq = atomic_load (&self->sequences[i]);
+      EsZcSequence *seq = atomic_load (&self->sequences[i]);
 
       if (seq != NULL)
         g_aligned_free (seq);

@@ -6,11 +6,35 @@
 #include "es-buffer-manager-private.h"
 #include "es-publisher-private.h"
 #include "es-subscriber-private.h"
+#include "es-owner-private.h"
 #include "es-zero-copy-queue-private.h"
 
 G_BEGIN_DECLS
 
 typedef struct _EsZcHandler EsZcHandler;
+
+/* A type's sequence counter, on its own cache line: a single publishing
+ * thread bumps it with a plain store (EsOwner), several with an RMW. */
+typedef struct {
+  atomic_uint_least64_t next;
+  EsOwner               owner;
+} EsZcSequence;
+
+static inline guint64
+_es_zc_sequence_next (EsZcSequence *seq)
+{
+  guint64 v;
+
+  if (G_LIKELY (es_owner_enter (&seq->owner)))
+    {
+      v = atomic_load_explicit (&seq->next, memory_order_relaxed) + 1;
+      atomic_store_explicit (&seq->next, v, memory_order_relaxed);
+      es_owner_leave (&seq->owner);
+      return v;
+    }
+  es_owner_claim (&seq->owner);
+  return atomic_fetch_add_explicit (&seq->next, 1, memory_order_relaxed) + 1;
+}
 
 /* A zero-copy subscriber's endpoint: its queue of shared envelopes. */
 typedef struct {
@@ -21,9 +45,6 @@ typedef struct {
   EsBufferCounters      *buffer;         /* the system's; every holder keeps the system alive */
   GType                  event_type;
   EsZcHandler           *handler;        /* owned; set once for handler subscriptions */
-  ES_CACHELINE_PAD (_pad0);
-  atomic_uint_least64_t  rolled_back;    /* reservations given back unused (published = reserved - this) */
-  ES_CACHELINE_PAD (_pad1);
 } EsZcEndpoint;
 
 struct _EsZeroCopySubscriber
@@ -36,7 +57,7 @@ struct _EsZeroCopyPublisher
 {
   EsPublisher            parent_instance;
   EsPublisherShared     *shared;
-  atomic_uint_least64_t *sequence;       /* the type's counter, owned by the system */
+  EsZcSequence          *sequence;       /* the type's counter, owned by the system */
 };
 
 EsSubscriber *_es_zero_copy_subscriber_new      (EsEventSystem        *system,
@@ -57,7 +78,7 @@ void          _es_zero_copy_handler_free        (EsZcHandler          *handler);
 
 EsPublisher  *_es_zero_copy_publisher_new       (EsEventSystem        *system,
                                                  GType                 event_type,
-                                                 atomic_uint_least64_t *sequence);
+                                                 EsZcSequence         *sequence);
 EsSubList    *_es_zero_copy_event_system_collect (EsZeroCopyEventSystem *self,
                                                   GType                  event_type);
 void          _es_zero_copy_event_system_unregister (EsZeroCopyEventSystem *self,

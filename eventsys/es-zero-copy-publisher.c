@@ -271,7 +271,7 @@ deliver (EsPublisher   *publisher,
   if (ok && n_reserved > 0)
     {
       sealed = _es_event_seal (event, shared->type_info->index,
-                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1,
+                               _es_zc_sequence_next (self->sequence),
                                shared->core->trace_salt);
       ok = charge_buffer (publisher, targets, sealed, &deadline, &dropped, cancellable, error);
     }
@@ -283,7 +283,6 @@ deliver (EsPublisher   *publisher,
           {
             EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
-            atomic_fetch_add_explicit (&sub->rolled_back, 1, memory_order_release);
             _es_zc_queue_unreserve (sub->queue);
           }
       g_clear_pointer (&sealed, es_event_unref);
@@ -317,7 +316,7 @@ deliver (EsPublisher   *publisher,
       /* Nobody subscribed: the event is published to no one. Seal it all
        * the same, so that it is immutable like any published event. */
       sealed = _es_event_seal (event, shared->type_info->index,
-                               atomic_fetch_add_explicit (self->sequence, 1, memory_order_relaxed) + 1,
+                               _es_zc_sequence_next (self->sequence),
                                shared->core->trace_salt);
       es_event_unref (sealed);
     }
@@ -412,7 +411,7 @@ collect_targets (EsPublisher *publisher)
 EsPublisher *
 _es_zero_copy_publisher_new (EsEventSystem         *system,
                              GType                  event_type,
-                             atomic_uint_least64_t *sequence)
+                             EsZcSequence          *sequence)
 {
   EsZeroCopyPublisher *self = g_object_new (ES_TYPE_ZERO_COPY_PUBLISHER, NULL);
 

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 
 #include "eventsys.h"
+#include "es-owner-private.h"
 #include "es-private.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,10 @@ G_BEGIN_DECLS
  * The two counters live on different cache lines and producers compare
  * against a cached `released`, reading the consumers' line only when the
  * queue looks full. Lanes other than NORMAL are allocated on first use.
+ *
+ * While one thread pushes (`prod`) or one thread pops (`cons`), that side
+ * updates its counter and lane indexes with plain stores instead of RMWs
+ * (EsOwner); the per-cell sequence protocol is the same either way.
  */
 
 #define ES_ZC_LANES 4
@@ -37,7 +42,9 @@ typedef struct {
 typedef struct {
   ES_CACHELINE_ALIGNED atomic_uint_least64_t reserved;         /* producers */
   atomic_uint_least64_t released_cache;                        /* producers' view of released */
+  EsOwner   prod;                                              /* the single pushing thread */
   ES_CACHELINE_ALIGNED atomic_uint_least64_t released;         /* consumers */
+  EsOwner   cons;                                              /* the single popping thread */
   ES_CACHELINE_ALIGNED guint64 capacity;             /* immutable from here on */
   guint64   mask;
   guint     n_lanes;
@@ -51,34 +58,10 @@ void       _es_zc_queue_free       (EsZcQueue *queue,
                                     void     (*release) (EsEvent *event, gpointer data),
                                     gpointer   data);
 
-static inline gboolean
-_es_zc_queue_reserve (EsZcQueue *queue)
-{
-  guint64 r = atomic_fetch_add_explicit (&queue->reserved, 1, memory_order_relaxed);
-
-  if (G_UNLIKELY (r - atomic_load_explicit (&queue->released_cache, memory_order_relaxed) >= queue->capacity))
-    {
-      /* Looks full: look at the consumers' real count. Acquire pairs with
-       * their release, so the cells they freed are free for us. */
-      guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
-
-      atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
-      if (r - released >= queue->capacity)
-        {
-          atomic_fetch_sub_explicit (&queue->reserved, 1, memory_order_relaxed);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Gives a place back: a publisher's reservation it did not use, or a
- * consumer's after taking an event out. */
-static inline void
-_es_zc_queue_unreserve (EsZcQueue *queue)
-{
-  atomic_fetch_add_explicit (&queue->released, 1, memory_order_release);
-}
+/* Reserves a place for a push; FALSE when the queue is full. */
+gboolean   _es_zc_queue_reserve    (EsZcQueue *queue);
+/* Gives back a publisher's reservation it did not use. */
+void       _es_zc_queue_unreserve  (EsZcQueue *queue);
 
 static inline gint64
 _es_zc_queue_depth (EsZcQueue *queue)

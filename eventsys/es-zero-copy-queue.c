@@ -30,6 +30,8 @@ _es_zc_queue_new (guint64  capacity,
   atomic_init (&queue->reserved, 0);
   atomic_init (&queue->released_cache, 0);
   atomic_init (&queue->released, 0);
+  es_owner_init (&queue->prod);
+  es_owner_init (&queue->cons);
   queue->capacity = capacity;
   queue->mask = size - 1;
   queue->n_lanes = priority_lanes ? ES_ZC_LANES : 1;
@@ -64,6 +66,68 @@ lane_cells (EsZcQueue *queue,
   return cells;
 }
 
+/* Adds @delta to a counter: a plain store for its single owner (@single),
+ * else an atomic RMW. */
+static inline void
+counter_add (atomic_uint_least64_t *counter,
+             gint64                 delta,
+             gboolean               single)
+{
+  if (single)
+    atomic_store_explicit (counter, atomic_load_explicit (counter, memory_order_relaxed) + (guint64) delta,
+                           memory_order_release);
+  else
+    atomic_fetch_add_explicit (counter, (guint64) delta, memory_order_release);
+}
+
+gboolean
+_es_zc_queue_reserve (EsZcQueue *queue)
+{
+  gboolean single = es_owner_enter (&queue->prod);
+  guint64 r;
+
+  if (!single)
+    es_owner_claim (&queue->prod);
+  r = atomic_load_explicit (&queue->reserved, memory_order_relaxed);
+  if (!single)
+    r = atomic_fetch_add_explicit (&queue->reserved, 1, memory_order_relaxed);
+
+  if (G_UNLIKELY (r - atomic_load_explicit (&queue->released_cache, memory_order_relaxed) >= queue->capacity))
+    {
+      /* Looks full: look at the consumers' real count. Acquire pairs with
+       * their release, so the cells they freed are free for us. */
+      guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
+
+      atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
+      if (r - released >= queue->capacity)
+        {
+          if (single)
+            es_owner_leave (&queue->prod);
+          else
+            atomic_fetch_sub_explicit (&queue->reserved, 1, memory_order_relaxed);
+          return FALSE;
+        }
+    }
+  if (single)
+    {
+      atomic_store_explicit (&queue->reserved, r + 1, memory_order_relaxed);
+      es_owner_leave (&queue->prod);
+    }
+  return TRUE;
+}
+
+void
+_es_zc_queue_unreserve (EsZcQueue *queue)
+{
+  gboolean single = es_owner_enter (&queue->prod);
+
+  if (!single)
+    es_owner_claim (&queue->prod);
+  counter_add (&queue->reserved, -1, single);
+  if (single)
+    es_owner_leave (&queue->prod);
+}
+
 void
 _es_zc_queue_push (EsZcQueue *queue,
                    guint      lane_index,
@@ -71,8 +135,12 @@ _es_zc_queue_push (EsZcQueue *queue,
 {
   EsZcLane *lane = &queue->lanes[queue->n_lanes == 1 ? 0 : lane_index];
   EsZcCell *cells = lane_cells (queue, lane);
+  gboolean single = es_owner_enter (&queue->prod);
   guint64 pos = atomic_load_explicit (&lane->head, memory_order_relaxed);
   EsZcCell *cell;
+
+  if (!single)
+    es_owner_claim (&queue->prod);
 
   for (;;)
     {
@@ -82,6 +150,11 @@ _es_zc_queue_push (EsZcQueue *queue,
       dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos;
       if (dif == 0)
         {
+          if (single)
+            {
+              atomic_store_explicit (&lane->head, pos + 1, memory_order_relaxed);
+              break;
+            }
           if (atomic_compare_exchange_weak_explicit (&lane->head, &pos, pos + 1,
                                                      memory_order_relaxed, memory_order_relaxed))
             break;
@@ -98,11 +171,14 @@ _es_zc_queue_push (EsZcQueue *queue,
 
   cell->event = event;
   atomic_store_explicit (&cell->seq, pos + 1, memory_order_release);
+  if (single)
+    es_owner_leave (&queue->prod);
 }
 
 static EsEvent *
 lane_pop (EsZcQueue *queue,
-          EsZcLane  *lane)
+          EsZcLane  *lane,
+          gboolean   single)
 {
   EsZcCell *cells = atomic_load_explicit (&lane->cells, memory_order_acquire);
   guint64 pos;
@@ -121,6 +197,11 @@ lane_pop (EsZcQueue *queue,
       dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) (pos + 1);
       if (dif == 0)
         {
+          if (single)
+            {
+              atomic_store_explicit (&lane->tail, pos + 1, memory_order_relaxed);
+              break;
+            }
           if (atomic_compare_exchange_weak_explicit (&lane->tail, &pos, pos + 1,
                                                      memory_order_relaxed, memory_order_relaxed))
             break;
@@ -136,34 +217,37 @@ lane_pop (EsZcQueue *queue,
   /* Release the cell for the producer one lap ahead, then the reservation:
    * in this order a reserved push always finds its cell free. */
   atomic_store_explicit (&cell->seq, pos + queue->mask + 1, memory_order_release);
-  _es_zc_queue_unreserve (queue);
+  counter_add (&queue->released, 1, single);
+  return event;
+}
+
+/* Pops from the lanes in @order (+1 lowest first, -1 highest first). */
+static EsEvent *
+queue_pop (EsZcQueue *queue,
+           gint       order)
+{
+  gboolean single = es_owner_enter (&queue->cons);
+  EsEvent *event = NULL;
+
+  if (!single)
+    es_owner_claim (&queue->cons);
+  for (guint k = 0; k < queue->n_lanes && event == NULL; k++)
+    event = lane_pop (queue, &queue->lanes[order > 0 ? k : queue->n_lanes - 1 - k], single);
+  if (single)
+    es_owner_leave (&queue->cons);
   return event;
 }
 
 EsEvent *
 _es_zc_queue_pop (EsZcQueue *queue)
 {
-  for (gint i = queue->n_lanes - 1; i >= 0; i--)
-    {
-      EsEvent *event = lane_pop (queue, &queue->lanes[i]);
-
-      if (event != NULL)
-        return event;
-    }
-  return NULL;
+  return queue_pop (queue, -1);
 }
 
 EsEvent *
 _es_zc_queue_pop_oldest (EsZcQueue *queue)
 {
-  for (guint i = 0; i < queue->n_lanes; i++)
-    {
-      EsEvent *event = lane_pop (queue, &queue->lanes[i]);
-
-      if (event != NULL)
-        return event;
-    }
-  return NULL;
+  return queue_pop (queue, +1);
 }
 
 void

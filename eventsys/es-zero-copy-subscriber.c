@@ -23,7 +23,10 @@ G_DEFINE_FINAL_TYPE (EsZeroCopySubscriber, es_zero_copy_subscriber, ES_TYPE_SUBS
 void
 _es_zero_copy_settle_event (EsEvent *event)
 {
-  if (atomic_fetch_sub_explicit (&event->queued_in, 1, memory_order_acq_rel) == 1 &&
+  /* The last queue holding the event (always, with one subscriber) needs
+   * no RMW: no other receiver will settle it. */
+  if ((atomic_load_explicit (&event->queued_in, memory_order_acquire) == 1 ||
+       atomic_fetch_sub_explicit (&event->queued_in, 1, memory_order_acq_rel) == 1) &&
       event->charged_to != NULL)
     _es_buffer_counters_release (event->charged_to, _es_event_get_charge (event), 1);
 }
@@ -92,11 +95,10 @@ static guint64
 es_zero_copy_subscriber_get_published_count (EsSubscriber *subscriber)
 {
   EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
-  guint64 rolled_back = atomic_load_explicit (&ep->rolled_back, memory_order_acquire);
 
-  /* Every reservation that was not rolled back is an event pushed (or, for a
-   * moment, being pushed) to us: no counter of its own on the hot path. */
-  return atomic_load_explicit (&ep->queue->reserved, memory_order_acquire) - rolled_back;
+  /* Reservations not given back: every event pushed (or, for a moment,
+   * being pushed) to us, without a counter of its own on the hot path. */
+  return atomic_load_explicit (&ep->queue->reserved, memory_order_acquire);
 }
 
 static void
@@ -149,7 +151,6 @@ _es_zero_copy_subscriber_new (EsEventSystem *system,
 
   es_wait_queue_init (&ep->data_wq);
   es_wait_queue_init (&ep->space_wq);
-  atomic_init (&ep->rolled_back, 0);
   ep->base.data_wq = &ep->data_wq;
   ep->base.space_wq = &ep->space_wq;
   ep->queue = _es_zc_queue_new (core->config.channel_capacity, core->config.enable_priority);
