@@ -17,4 +17,23 @@ EsPublisher *_es_static_publisher_new (EsEventSystem *system,
                                        GType          event_type,
                                        EsStaticRing  *ring);
 
+/* es_publisher_publish_data() on the static path: the vfunc, and the
+ * unified API's devirtualized call, so that both compile to the same code. */
+static inline gboolean
+_es_static_publisher_publish_data (EsPublisher    *publisher,
+                                   gconstpointer   data,
+                                   gsize           size,
+                                   GCancellable   *cancellable,
+                                   GError        **error)
+{
+  EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+  GError *local_error = NULL;
+  gboolean ok;
+
+  if (G_UNLIKELY (!_es_publisher_check_data (self->shared, size, error)))
+    return FALSE;
+  ok = _es_static_ring_publish (self->ring, publisher, self->shared, data, NULL, cancellable, &local_error);
+  return _es_publisher_finish (self->shared, ok, local_error, error, size);
+}
+
 G_END_DECLS

@@ -56,25 +56,8 @@ es_static_publisher_publish (EsPublisher   *publisher,
         }
     }
 
-  ok = _es_static_ring_publish (self->ring, publisher, data, event, cancellable, &local_error);
+  ok = _es_static_ring_publish (self->ring, publisher, self->shared, data, event, cancellable, &local_error);
   return _es_publisher_finish (self->shared, ok, local_error, error, event->size);
-}
-
-static gboolean
-es_static_publisher_publish_data (EsPublisher    *publisher,
-                                  gconstpointer   data,
-                                  gsize           size,
-                                  GCancellable   *cancellable,
-                                  GError        **error)
-{
-  EsStaticPublisher *self = (EsStaticPublisher *) publisher;
-  GError *local_error = NULL;
-  gboolean ok;
-
-  if (G_UNLIKELY (!_es_publisher_check_data (self->shared, size, error)))
-    return FALSE;
-  ok = _es_static_ring_publish (self->ring, publisher, data, NULL, cancellable, &local_error);
-  return _es_publisher_finish (self->shared, ok, local_error, error, size);
 }
 
 static gboolean
@@ -89,7 +72,7 @@ es_static_publisher_publish_object (EsPublisher   *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_type (self->shared, G_OBJECT_TYPE (object), error)))
     return FALSE;
-  ok = _es_static_ring_publish (self->ring, publisher, &object, NULL, cancellable, &local_error);
+  ok = _es_static_ring_publish (self->ring, publisher, self->shared, &object, NULL, cancellable, &local_error);
   return _es_publisher_finish (self->shared, ok, local_error, error, 0);
 }
 
@@ -101,7 +84,7 @@ es_static_publisher_class_init (EsStaticPublisherClass *klass)
   _es_publisher_builtin_types[0] = G_TYPE_FROM_CLASS (klass);
 
   publisher_class->publish = es_static_publisher_publish;
-  publisher_class->publish_data = es_static_publisher_publish_data;
+  publisher_class->publish_data = _es_static_publisher_publish_data;
   publisher_class->publish_object = es_static_publisher_publish_object;
 }
 

@@ -234,102 +234,6 @@ ring_has_room (gpointer data)
          compute_gate (check->ring, check->publisher, check->shared, NULL, NULL) > check->wrap;
 }
 
-static inline void
-write_slot (EsStaticRing  *ring,
-            guint64        seq,
-            gconstpointer  data,
-            EsEvent       *sealed,
-            gboolean       single)
-{
-  EsRingSlotHeader *slot = _es_static_ring_slot (ring, seq);
-  guint8 *payload = _es_static_ring_payload (ring, seq);
-  guint64 previous = seq >= ring->capacity ? seq - ring->capacity + 1 : 0;
-  guint64 meta;
-  guint spins = 0;
-
-  /* With DROP_OLDEST, cursors can be moved past a slot whose writer (one
-   * lap earlier) has claimed but not finished it; the gate then no longer
-   * proves that writer done. Wait for it: it never blocks between claiming
-   * and publishing, so this is a few instructions at most. Acquire pairs with
-   * its release, so our writes come after its. The single producer wrote
-   * the previous lap itself: it skips this load of a line the receivers
-   * share. */
-  while (!single && G_UNLIKELY (atomic_load_explicit (&slot->published, memory_order_acquire) != previous))
-    {
-      if (++spins > 64)
-        sched_yield ();
-      else
-        es_cpu_relax ();
-    }
-
-  if (ring->kind == ES_EVENT_KIND_OBJECT)
-    {
-      GObject *old = NULL;
-      GObject *object = *(GObject * const *) data;
-
-      /* The slot's previous object was passed by every cursor: release the
-       * slot's reference to it. */
-      if (seq >= ring->capacity)
-        memcpy (&old, payload, sizeof old);
-      g_object_ref (object);
-      memcpy (payload, &object, sizeof object);
-      g_clear_object (&old);
-    }
-  else
-    memcpy (payload, data, ring->payload_size);
-
-  if (sealed != NULL)
-    {
-      /* Subscribers see exactly the metadata the publisher's envelope got. */
-      meta = ((guint64) sealed->timestamp & ES_RING_META_TIME_MASK) |
-             ((guint64) sealed->priority << ES_RING_META_PRIO_SHIFT) | ES_RING_META_HAS_TRACE;
-      ring->traces[seq & ring->mask] = sealed->trace;
-    }
-  else
-    {
-      meta = (guint64) ES_EVENT_PRIORITY_NORMAL << ES_RING_META_PRIO_SHIFT;
-      if (G_UNLIKELY (_es_trace_has_current ()))
-        {
-          /* Published from a handler: inherits its trace-id. */
-          _es_trace_context_init_lazy (&ring->traces[seq & ring->mask], NULL, ring->trace_salt,
-                                       ring->type_index, seq + 1);
-          meta |= ES_RING_META_HAS_TRACE;
-        }
-      if (atomic_load_explicit (&ring->stamp_readers, memory_order_relaxed) != 0)
-        meta |= (guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK;
-    }
-  if (G_UNLIKELY (ring->metrics != NULL) && (seq & _es_metrics_sample_mask (ring->metrics)) == 0)
-    {
-      /* A latency sample for every subscriber, envelope or not. */
-      if ((meta & ES_RING_META_TIME_MASK) == 0)
-        meta |= (guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK;
-      meta |= ES_RING_META_SAMPLE;
-    }
-  slot->meta = meta;
-
-  /* Release: the payload and header above are visible to whoever acquires
-   * the published sequence. */
-  atomic_store_explicit (&slot->published, seq + 1, memory_order_release);
-}
-
-static inline void
-fill_slot (EsStaticRing  *ring,
-           guint64        seq,
-           gconstpointer  data,
-           EsEvent       *event,
-           gboolean       single)
-{
-  if (event != NULL)
-    {
-      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1, ring->trace_salt);
-
-      write_slot (ring, seq, data, sealed, single);
-      es_event_unref (sealed);
-    }
-  else
-    write_slot (ring, seq, data, NULL, single);
-}
-
 typedef struct {
   EsStaticRing *ring;
 } BufferCheck;
@@ -412,8 +316,8 @@ charge_buffer (EsStaticRing  *ring,
   return TRUE;
 }
 
-static gboolean
-publish_slow (EsStaticRing  *ring,
+gboolean
+_es_static_ring_publish_slow (EsStaticRing  *ring,
               EsPublisher   *publisher,
               gconstpointer  data,
               EsEvent       *event,
@@ -533,7 +437,7 @@ publish_slow (EsStaticRing  *ring,
         }
     }
 
-  fill_slot (ring, seq, data, event, FALSE);
+  _es_static_ring_fill_slot (ring, seq, data, event, FALSE);
   es_wait_queue_notify (&ring->data_wq);
   /* DROPPING stays until a publish goes through without dropping. */
   _es_publisher_settle_state (publisher, shared, dropped);
@@ -545,38 +449,3 @@ failed:
   return FALSE;
 }
 
-gboolean
-_es_static_ring_publish (EsStaticRing  *ring,
-                         EsPublisher   *publisher,
-                         gconstpointer  data,
-                         EsEvent       *event,
-                         GCancellable  *cancellable,
-                         GError       **error)
-{
-  EsPublisherShared *shared = ((EsStaticPublisher *) publisher)->shared;
-
-  /* The single-producer fast path: room by the cached gate, no throttling,
-   * no global limit to charge. Everything else takes the slow path. */
-  if (G_LIKELY (!shared->core->config.adaptive && ring->buffer->limit == 0) &&
-      G_LIKELY (es_owner_enter (&ring->sp)))
-    {
-      guint64 seq = ring->sp_claim;
-
-      if (G_LIKELY ((seq < ring->capacity ||
-                     atomic_load_explicit (&ring->gate, memory_order_acquire) > seq - ring->capacity) &&
-                    _es_system_core_is_running (shared->core)))
-        {
-          fill_slot (ring, seq, data, event, TRUE);
-          ring->sp_claim = seq + 1;
-          atomic_store_explicit (&ring->claim, seq + 1, memory_order_release);
-          atomic_store_explicit (&ring->committed, seq + 1, memory_order_release);
-          es_owner_leave (&ring->sp);
-          es_wait_queue_notify (&ring->data_wq);
-          _es_publisher_settle_state (publisher, shared, FALSE);
-          return TRUE;
-        }
-      es_owner_leave (&ring->sp);
-    }
-
-  return publish_slow (ring, publisher, data, event, cancellable, error);
-}
