@@ -46,6 +46,15 @@ void       _es_metrics_record_deliver (EsMetrics     *metrics,
                                        guint          type_index,
                                        gint64         publish_time_us,
                                        gsize          bytes);
+/* @n plain-data deliveries of @element_size bytes, with what
+ * _es_metrics_record_deliver() expects per event in @publish_times_us, of
+ * which only the publisher-picked samples (negative) count here. */
+void       _es_metrics_record_deliver_n (EsMetrics    *metrics,
+                                         GType         event_type,
+                                         guint         type_index,
+                                         guint         n,
+                                         gsize         element_size,
+                                         const gint64 *publish_times_us);
 /* For publishers that stamp only latency samples: the events whose sequence
  * has these bits clear are the samples (one in latency-sampling, rounded
  * down to a power of two). */

@@ -574,6 +574,36 @@ _es_metrics_record_deliver (EsMetrics *metrics,
   }
 }
 
+void
+_es_metrics_record_deliver_n (EsMetrics    *metrics,
+                              GType         event_type,
+                              guint         type_index,
+                              guint         n,
+                              gsize         element_size,
+                              const gint64 *publish_times_us)
+{
+  TypeEntry *entry = entry_get (metrics, event_type, type_index);
+  guint slot;
+  HotCounters *c;
+
+  if (G_UNLIKELY (entry == NULL) || n == 0)
+    return;
+
+  slot = thread_slot ();
+  c = &entry->slots[slot].c;
+  slot_add (&c->delivered, slot, n);
+  slot_add (&c->delivered_bytes, slot, (guint64) n * element_size);
+
+  /* Only the publisher's samples (negative) carry a time on this path. */
+  for (guint i = 0; i < n; i++)
+    if (G_UNLIKELY (publish_times_us[i] < 0))
+      {
+        gint64 latency = g_get_monotonic_time () + publish_times_us[i];
+
+        _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
+      }
+}
+
 guint64
 _es_metrics_sample_mask (EsMetrics *metrics)
 {

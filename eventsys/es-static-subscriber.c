@@ -100,6 +100,9 @@ copy_out (EsStaticEndpoint  *self,
           gint64            *timestamps)
 {
   EsStaticRing *ring = self->ring;
+  /* Only the publisher's latency samples matter here; their sequences have
+   * these bits clear, so the other headers need not be read. */
+  guint64 sample_mask = timestamps != NULL && ring->metrics != NULL ? _es_metrics_sample_mask (ring->metrics) : 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -125,7 +128,7 @@ copy_out (EsStaticEndpoint  *self,
       else
         memcpy (data + (gsize) i * element_size, payload, ring->payload_size);
       if (timestamps != NULL)
-        timestamps[i] = (slot->meta & ES_RING_META_SAMPLE)
+        timestamps[i] = ((cursor + i) & sample_mask) == 0 && (slot->meta & ES_RING_META_SAMPLE)
                         ? -(gint64) (slot->meta & ES_RING_META_TIME_MASK) : 0;
     }
 }

@@ -510,9 +510,7 @@ pull_data (EsSubscriber        *self,
       const EsEventTypeInfo *info = priv->ep->type_info;
 
       n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (timestamps)), timestamps);
-      for (guint i = 0; i < n; i++)
-        _es_metrics_record_deliver (priv->ep->core->metrics, info->gtype, info->index,
-                                    timestamps[i], element_size);
+      _es_metrics_record_deliver_n (priv->ep->core->metrics, info->gtype, info->index, n, element_size, timestamps);
     }
   else
     n = klass->try_receive_data (self, data, element_size, max, NULL);
