@@ -633,6 +633,116 @@ test_static_latency_sampling (EsFixture     *f,
   g_assert_cmpuint (es_event_type_metrics_get_latency_count (tm), <=, 41);
 }
 
+/* --- receiver handover ---------------------------------------------------- */
+
+typedef struct {
+  EsSubscriber *sub;
+  gint         *seen;       /* one flag per counter, shared: each set once */
+  guint64       n;          /* events in all */
+  gint         *total;      /* received by all readers */
+  gint         *go;         /* the second reader starts when this turns 1 */
+  gint         *first_of_second;  /* set once the second reader got an event */
+  guint64       got;
+  gboolean      failed;
+} ReaderThread;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  ReaderThread *r = data;
+  guint64 last = 0;
+  gboolean first = TRUE;
+
+  if (r->go != NULL)
+    while (!g_atomic_int_get (r->go))
+      g_usleep (100);
+  while ((guint64) g_atomic_int_get (r->total) < r->n)
+    {
+      EsTestPacket packet;
+      g_autoptr(GError) error = NULL;
+
+      if (!es_subscriber_receive_data (r->sub, &packet, sizeof packet, 10 * G_TIME_SPAN_MILLISECOND, NULL, &error))
+        {
+          if (!g_error_matches (error, ES_ERROR, ES_ERROR_TIMEOUT))
+            r->failed = TRUE;
+          continue;
+        }
+      /* Each reader sees increasing counters; no counter twice overall. */
+      if (!es_test_packet_check (&packet) || packet.counter >= r->n ||
+          (!first && packet.counter <= last) ||
+          g_atomic_int_add (&r->seen[packet.counter], 1) != 0)
+        r->failed = TRUE;
+      first = FALSE;
+      last = packet.counter;
+      r->got++;
+      g_atomic_int_inc (r->total);
+      if (r->go != NULL && r->got == 1)
+        g_atomic_int_set (r->first_of_second, 1);
+      /* The first reader lets the second in after a while, and waits for
+       * it to receive before both go on concurrently. */
+      if (r->go == NULL && r->got == r->n / 4)
+        {
+          g_atomic_int_set (r[1].go, 1);
+          while (!g_atomic_int_get (r->first_of_second))
+            g_usleep (100);
+        }
+    }
+  return NULL;
+}
+
+static void
+test_static_reader_handover (EsFixture     *f,
+                             gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  const guint64 n = es_test_scaled (40000, 400);
+  g_autofree gint *seen = g_new0 (gint, n);
+  ReaderThread readers[2];
+  GThread *handles[2];
+  gint total = 0, go = 0, first_of_second = 0;
+
+  g_test_summary ("the first receiving thread moves the cursor without locked instructions; when a "
+                  "second thread receives from the same subscriber the ownership is revoked and "
+                  "every event is received exactly once, in order per thread");
+
+  es_event_system_builder_set_channel_capacity (b, 64);
+  es_event_system_builder_set_default_timeout (b, -1);
+  es_fixture_replace (f, b, TRUE);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 2; i++)
+    readers[i] = (ReaderThread) { sub, seen, n, &total, i == 0 ? NULL : &go, &first_of_second, 0, FALSE };
+  for (guint i = 0; i < 2; i++)
+    handles[i] = g_thread_new ("reader", reader_thread, &readers[i]);
+
+  for (guint64 i = 0; i < n; i++)
+    {
+      EsTestPacket packet;
+
+      es_test_packet_init (&packet, 0, i);
+      g_assert_true (es_publisher_publish_data (pub, &packet, sizeof packet, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_thread_join (handles[i]);
+      g_assert_false (readers[i].failed);
+    }
+  g_assert_cmpuint (readers[0].got + readers[1].got, ==, n);
+  g_assert_cmpuint (readers[1].got, >, 0);
+  for (guint64 i = 0; i < n; i++)
+    g_assert_cmpint (seen[i], ==, 1);
+  g_assert_cmpuint (es_subscriber_get_received_count (sub), ==, n);
+  es_test_assert_accounting (sub);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -645,6 +755,7 @@ main (int   argc,
   es_test_add ("Static/slowest-gates", test_static_slowest_gates);
   es_test_add ("Static/producer-handover", test_static_producer_handover);
   es_test_add ("Static/timestamps", test_static_timestamps);
+  es_test_add ("Static/reader-handover", test_static_reader_handover);
   es_test_add ("Static/latency-sampling", test_static_latency_sampling);
 
   return g_test_run ();
