@@ -126,7 +126,7 @@ copy_out (EsStaticEndpoint  *self,
                                                payload, ring->payload_size, ring->kind);
         }
       else
-        memcpy (data + (gsize) i * element_size, payload, ring->payload_size);
+        _es_static_ring_copy (data + (gsize) i * element_size, payload, ring->payload_size);
       if (timestamps != NULL)
         timestamps[i] = ((cursor + i) & sample_mask) == 0 && (slot->meta & ES_RING_META_SAMPLE)
                         ? -(gint64) (slot->meta & ES_RING_META_TIME_MASK) : 0;
