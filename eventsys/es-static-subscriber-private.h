@@ -27,6 +27,7 @@ typedef struct {
   ES_CACHELINE_PAD (_pad0);
   atomic_uint_least64_t  cursor;        /* next sequence to read, | ES_RING_READ_BIT while reading */
   atomic_uint_least64_t  seen_committed;  /* receivers' cache of ring->committed (a lower bound) */
+  atomic_uint_least64_t  seen_claim;      /* and of ring->claim */
   ES_CACHELINE_PAD (_pad1);
 } EsStaticEndpoint;
 

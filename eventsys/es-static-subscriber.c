@@ -56,7 +56,11 @@ set_reads (EsStaticEndpoint *self,
     atomic_fetch_add_explicit (&self->ring->stamp_readers, 1, memory_order_relaxed);
 }
 
-/* How many published slots from @cursor on may be taken, up to @max. */
+/* How many published slots from @cursor on may be taken, up to @max.
+ *
+ * The ring's claim and committed counters share a line that producers write
+ * on every publish, so each load of them is a cache miss: they are loaded
+ * only once the receivers have caught up with their cached values. */
 static inline guint
 available (EsStaticEndpoint *self,
            guint64           cursor,
@@ -65,24 +69,32 @@ available (EsStaticEndpoint *self,
   EsStaticRing *ring = self->ring;
   guint64 end_seq = atomic_load_explicit (&self->end_seq, memory_order_acquire);
   guint64 committed = atomic_load_explicit (&self->seen_committed, memory_order_relaxed);
-  guint64 end;
+  guint64 bound;
   guint n = 0;
 
   if (cursor >= committed)
     {
-      /* Only when we caught up with what we saw: the producer writes this
-       * line on every publish, so each load is a cache miss. */
-      committed = atomic_load_explicit (&ring->committed, memory_order_acquire);
-      atomic_store_explicit (&self->seen_committed, committed, memory_order_relaxed);
+      bound = atomic_load_explicit (&self->seen_claim, memory_order_relaxed);
+      if (cursor >= bound)
+        {
+          committed = atomic_load_explicit (&ring->committed, memory_order_acquire);
+          bound = atomic_load_explicit (&ring->claim, memory_order_acquire);
+          atomic_store_explicit (&self->seen_committed, committed, memory_order_relaxed);
+          atomic_store_explicit (&self->seen_claim, bound, memory_order_relaxed);
+        }
     }
+  else
+    bound = committed;
+
+  /* Below the single producer's commits: written, no flag to read. */
   committed = MIN (committed, end_seq);
   if (cursor < committed)
     return (guint) MIN ((guint64) max, committed - cursor);
 
-  /* Beyond the single producer's commits (several producers): each slot's
-   * flag says whether it is written. The claim shares the line just read. */
-  end = MIN (atomic_load_explicit (&ring->claim, memory_order_acquire), end_seq);
-  while (n < max && cursor + n < end &&
+  /* Beyond them (several producers): each slot's flag says whether it is
+   * written. */
+  bound = MIN (bound, end_seq);
+  while (n < max && cursor + n < bound &&
          atomic_load_explicit (&_es_static_ring_slot (ring, cursor + n)->published,
                                memory_order_acquire) == cursor + n + 1)
     n++;
@@ -347,6 +359,7 @@ _es_static_subscriber_new (EsEventSystem *system,
   atomic_init (&self->cursor, 0);
   atomic_init (&self->end_seq, G_MAXUINT64);
   atomic_init (&self->seen_committed, 0);
+  atomic_init (&self->seen_claim, 0);
   {
     EsBackpressureStrategy strategy = _es_event_system_get_core (system)->config.backpressure_strategy;
 
