@@ -190,11 +190,13 @@ evict_laggards (EsStaticRing      *ring,
 }
 
 /* The spin before blocking: up to ES_RING_SPIN_ROUNDS gate computations
- * apart by a few pauses, until the slowest cursor is ES_RING_SPIN_BATCH
- * slots (an eighth of the ring at most) past @wrap. Returns TRUE when
- * there is room for at least one event. */
-#define ES_RING_SPIN_ROUNDS 256
-#define ES_RING_SPIN_BATCH  64
+ * ES_RING_SPIN_PAUSES pauses apart (a few µs: each computation reads the
+ * receivers' cursor lines, which slows them down), until the slowest cursor
+ * is ES_RING_SPIN_BATCH slots (an eighth of the ring at most) past @wrap.
+ * Returns TRUE when there is room for at least one event. */
+#define ES_RING_SPIN_ROUNDS 64
+#define ES_RING_SPIN_PAUSES 64
+#define ES_RING_SPIN_BATCH  256
 
 static gboolean
 spin_for_room (EsStaticRing      *ring,
@@ -207,7 +209,7 @@ spin_for_room (EsStaticRing      *ring,
 
   for (guint i = 0; i < ES_RING_SPIN_ROUNDS; i++)
     {
-      for (guint j = 0; j < 8; j++)
+      for (guint j = 0; j < ES_RING_SPIN_PAUSES; j++)
         es_cpu_relax ();
       gate = compute_gate (ring, publisher, shared, NULL, NULL);
       if (gate >= want || !_es_system_core_is_running (shared->core))
