@@ -287,9 +287,14 @@ _es_static_ring_publish (EsStaticRing      *ring,
                          GCancellable      *cancellable,
                          GError           **error)
 {
-  /* The single-producer fast path: room by the cached gate, no throttling,
-   * no global limit to charge. Everything else takes the slow path. */
-  if (G_LIKELY (!shared->core->config.adaptive && ring->buffer->limit == 0) &&
+  /* The single-producer fast path: plain data (writing an object slot
+   * unrefs the slot's previous object, which may run a finalizer that
+   * publishes again), room by the cached gate, no throttling, no global
+   * limit to charge. Everything else takes the slow path, which claims
+   * before it writes and so never lets `committed` cover a slot in
+   * progress. */
+  if (G_LIKELY (ring->kind != ES_EVENT_KIND_OBJECT && !shared->core->config.adaptive &&
+                ring->buffer->limit == 0) &&
       G_LIKELY (es_owner_enter (&ring->sp)))
     {
       guint64 seq = ring->sp_claim;

@@ -23,7 +23,7 @@ typedef struct {
   guint64                start_seq;     /* first sequence published to us */
   atomic_uint_least64_t  end_seq;       /* claim at close, G_MAXUINT64 while open */
   atomic_int             reads;         /* EsStaticReads: counted in the ring's stamp_readers? */
-  gboolean               no_evictions;  /* the strategy never moves cursors (BLOCK, DROP_NEWEST) */
+  gboolean               owner_takes;   /* plain data, and the strategy never moves cursors (BLOCK, DROP_NEWEST) */
   ES_CACHELINE_PAD (_pad0);
   atomic_uint_least64_t  cursor;        /* next sequence to read, | ES_RING_READ_BIT while reading */
   atomic_uint_least64_t  seen_committed;  /* receivers' cache of ring->committed (a lower bound) */

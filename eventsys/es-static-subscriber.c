@@ -68,19 +68,21 @@ available (EsStaticEndpoint *self,
 {
   EsStaticRing *ring = self->ring;
   guint64 end_seq = atomic_load_explicit (&self->end_seq, memory_order_acquire);
-  guint64 committed = atomic_load_explicit (&self->seen_committed, memory_order_relaxed);
+  /* Acquire/release on the caches: another receiver of this subscriber may
+   * have filled them, and its acquire of the ring's counters must reach us. */
+  guint64 committed = atomic_load_explicit (&self->seen_committed, memory_order_acquire);
   guint64 bound;
   guint n = 0;
 
   if (cursor >= committed)
     {
-      bound = atomic_load_explicit (&self->seen_claim, memory_order_relaxed);
+      bound = atomic_load_explicit (&self->seen_claim, memory_order_acquire);
       if (cursor >= bound)
         {
           committed = atomic_load_explicit (&ring->committed, memory_order_acquire);
           bound = atomic_load_explicit (&ring->claim, memory_order_acquire);
-          atomic_store_explicit (&self->seen_committed, committed, memory_order_relaxed);
-          atomic_store_explicit (&self->seen_claim, bound, memory_order_relaxed);
+          atomic_store_explicit (&self->seen_committed, committed, memory_order_release);
+          atomic_store_explicit (&self->seen_claim, bound, memory_order_release);
         }
     }
   else
@@ -149,9 +151,10 @@ copy_out (EsStaticEndpoint  *self,
  * @data (plain payloads) or @events (envelopes). @timestamps receives, per
  * plain payload, what _es_metrics_record_deliver() expects.
  *
- * While one thread receives and no producer can evict (BLOCK, DROP_NEWEST),
- * that thread owns the cursor (EsOwner) and moves it with a plain store;
- * otherwise a receiver locks the cursor with READ_BIT (one CAS per take). */
+ * While one thread receives plain data and no producer can evict (BLOCK,
+ * DROP_NEWEST), that thread owns the cursor (EsOwner) and moves it with a
+ * plain store; otherwise a receiver locks the cursor with READ_BIT (one CAS
+ * per take). */
 static guint
 take (EsStaticEndpoint    *self,
       guint8              *data,
@@ -167,7 +170,7 @@ take (EsStaticEndpoint    *self,
   if (G_UNLIKELY (atomic_load_explicit (&self->reads, memory_order_relaxed) != (int) reads))
     set_reads (self, reads);
 
-  if (G_LIKELY (self->no_evictions) && G_LIKELY (es_owner_enter (&self->base.reader)))
+  if (G_LIKELY (self->owner_takes) && G_LIKELY (es_owner_enter (&self->base.reader)))
     {
       guint64 cursor = atomic_load_explicit (&self->cursor, memory_order_relaxed);
       guint n = available (self, cursor, max);
@@ -363,7 +366,11 @@ _es_static_subscriber_new (EsEventSystem *system,
   {
     EsBackpressureStrategy strategy = _es_event_system_get_core (system)->config.backpressure_strategy;
 
-    self->no_evictions = strategy == ES_BACKPRESSURE_BLOCK || strategy == ES_BACKPRESSURE_DROP_NEWEST;
+    /* Object slots are taken with the CAS protocol: an envelope refs the
+     * object, and no code that might call back may run inside the owner's
+     * plain-store window. */
+    self->owner_takes = (strategy == ES_BACKPRESSURE_BLOCK || strategy == ES_BACKPRESSURE_DROP_NEWEST) &&
+                        ring->kind != ES_EVENT_KIND_OBJECT;
   }
   atomic_init (&self->reads, ES_STATIC_READS_UNKNOWN);
   subscriber->ep = self;

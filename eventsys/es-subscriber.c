@@ -1461,6 +1461,13 @@ es_subscriber_set_name (EsSubscriber *self,
  *
  * Gets events published to this subscriber since it subscribed.
  *
+ * While publishes are in flight the count includes the ones that have
+ * claimed their place in this subscriber's queue but not yet filled it, and
+ * on the zero-copy path it may step back by one when a publish that
+ * reserved a place is then rejected (all or nothing) or finds the queue
+ * full; the accounting identity in #EsSubscriber's description holds
+ * whenever no publish is in flight.
+ *
  * Returns: events published to this subscriber since it subscribed
  *
  * Since: 1.0

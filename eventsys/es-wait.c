@@ -33,9 +33,17 @@ void
 es_heavy_barrier (void)
 {
 #ifdef __linux__
-  if (atomic_load_explicit (&es_membarrier_registered, memory_order_relaxed) &&
-      syscall (SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
-    return;
+  if (atomic_load_explicit (&es_membarrier_registered, memory_order_relaxed))
+    {
+      /* Registered: the light side relies on it, a fence would not pair.
+       * The kernel fails this only for an unregistered process. */
+      while (syscall (SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+        {
+          if (errno != EINTR && errno != EAGAIN)
+            g_error ("membarrier(PRIVATE_EXPEDITED) failed after registration: %s", g_strerror (errno));
+        }
+      return;
+    }
 #endif
   atomic_thread_fence (memory_order_seq_cst);
 }

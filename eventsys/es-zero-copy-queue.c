@@ -92,14 +92,17 @@ _es_zc_queue_reserve (EsZcQueue *queue)
   if (!single)
     r = atomic_fetch_add_explicit (&queue->reserved, 1, memory_order_relaxed);
 
-  if (G_UNLIKELY (r - atomic_load_explicit (&queue->released_cache, memory_order_relaxed) >= queue->capacity))
+  /* Signed: with several producers, consumers may already have released
+   * places reserved after ours (released > r). */
+  if (G_UNLIKELY ((gint64) (r - atomic_load_explicit (&queue->released_cache, memory_order_relaxed)) >=
+                  (gint64) queue->capacity))
     {
       /* Looks full: look at the consumers' real count. Acquire pairs with
        * their release, so the cells they freed are free for us. */
       guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
 
       atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
-      if (r - released >= queue->capacity)
+      if ((gint64) (r - released) >= (gint64) queue->capacity)
         {
           if (single)
             es_owner_leave (&queue->prod);

@@ -743,6 +743,115 @@ test_static_reader_handover (EsFixture     *f,
   es_test_assert_accounting (sub);
 }
 
+/* --- publishing from a finalizer --------------------------------------------- */
+
+#define TEST_TYPE_REENTRANT (test_reentrant_get_type ())
+G_DECLARE_FINAL_TYPE (TestReentrant, test_reentrant, TEST, REENTRANT, GObject)
+
+struct _TestReentrant
+{
+  GObject      parent_instance;
+  gint         value;
+  EsPublisher *publish_on_dispose;   /* unowned */
+};
+
+G_DEFINE_FINAL_TYPE (TestReentrant, test_reentrant, G_TYPE_OBJECT)
+
+static void
+test_reentrant_dispose (GObject *object)
+{
+  TestReentrant *self = TEST_REENTRANT (object);
+  EsPublisher *pub = g_steal_pointer (&self->publish_on_dispose);
+
+  if (pub != NULL)
+    {
+      g_autoptr(TestReentrant) nested = g_object_new (TEST_TYPE_REENTRANT, NULL);
+      g_autoptr(GError) error = NULL;
+
+      nested->value = 1000;
+      g_assert_true (es_publisher_publish_object (pub, nested, NULL, &error));
+      g_assert_no_error (error);
+    }
+  G_OBJECT_CLASS (test_reentrant_parent_class)->dispose (object);
+}
+
+static void
+test_reentrant_class_init (TestReentrantClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = test_reentrant_dispose;
+}
+
+static void
+test_reentrant_init (TestReentrant *self)
+{
+}
+
+static void
+test_static_publish_from_finalizer (EsFixture     *f,
+                                    gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  gboolean seen[9] = { FALSE };
+  guint received = 0;
+
+  g_test_summary ("an object event whose last reference is dropped while a slot is reused (the static "
+                  "ring unrefs the slot's previous object) may publish from its dispose: no event is "
+                  "lost or overwritten");
+
+  es_event_system_builder_set_channel_capacity (b, 4);
+  es_fixture_replace (f, b, TRUE);
+  sub = es_event_system_subscribe (f->sys, TEST_TYPE_REENTRANT, &error);
+  g_assert_no_error (error);
+  pub = es_event_system_create_publisher (f->sys, TEST_TYPE_REENTRANT, &error);
+  g_assert_no_error (error);
+
+  for (gint i = 0; i < 8; i++)
+    {
+      g_autoptr(TestReentrant) object = g_object_new (TEST_TYPE_REENTRANT, NULL);
+      EsEvent *ev;
+
+      object->value = i;
+      object->publish_on_dispose = i == 1 ? pub : NULL;
+      g_assert_true (es_publisher_publish_object (pub, object, NULL, &error));
+      g_assert_no_error (error);
+      g_clear_object (&object);
+      while ((ev = es_subscriber_try_receive (sub, NULL)) != NULL)
+        {
+          gint value = TEST_REENTRANT (es_event_get_object (ev))->value;
+          guint index = value == 1000 ? 8 : (guint) value;
+
+          g_assert_cmpuint (index, <, G_N_ELEMENTS (seen));
+          g_assert_false (seen[index]);
+          seen[index] = TRUE;
+          received++;
+          es_event_unref (ev);
+        }
+    }
+  /* The nested event is published when object 1's last reference goes,
+   * which on the static path is when its slot is reused (or at teardown). */
+  if (received < 9)
+    {
+      EsEvent *ev;
+
+      while ((ev = es_subscriber_try_receive (sub, NULL)) != NULL)
+        {
+          gint value = TEST_REENTRANT (es_event_get_object (ev))->value;
+
+          seen[value == 1000 ? 8 : value] = TRUE;
+          received++;
+          es_event_unref (ev);
+        }
+    }
+  for (guint i = 0; i < 8; i++)
+    g_assert_true (seen[i]);
+  if (seen[8])
+    g_assert_cmpuint (es_publisher_get_published_count (pub), ==, 9);
+  g_assert_cmpuint (received, ==, es_publisher_get_published_count (pub));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -756,6 +865,7 @@ main (int   argc,
   es_test_add ("Static/producer-handover", test_static_producer_handover);
   es_test_add ("Static/timestamps", test_static_timestamps);
   es_test_add ("Static/reader-handover", test_static_reader_handover);
+  es_test_add ("Static/publish-from-finalizer", test_static_publish_from_finalizer);
   es_test_add ("Static/latency-sampling", test_static_latency_sampling);
 
   return g_test_run ();
