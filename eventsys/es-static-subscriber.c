@@ -12,9 +12,10 @@
  * EsStaticSubscriber:
  *
  * The static fast path's subscriber: a cursor into its type's ring. Taking
- * a batch costs one CAS and one store whatever its size;
- * es_subscriber_receive_data() copies the payload out of the slot without
- * creating an envelope. See #EsSubscriber for the API.
+ * a batch costs one store whatever its size while one thread receives (one
+ * CAS and one store once several do, or when the backpressure strategy may
+ * move cursors); es_subscriber_receive_data() copies the payload out of the
+ * slot without creating an envelope. See #EsSubscriber for the API.
  *
  * Since: 1.0
  */
