@@ -479,10 +479,8 @@ test_static_producer_handover (EsFixture     *f,
   es_event_system_builder_set_channel_capacity (b, 64);
   es_event_system_builder_set_default_timeout (b, -1);
   es_fixture_replace (f, b, TRUE);
-  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  shared_pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  shared_pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
 
   for (guint i = 0; i < 4; i++)
     {
@@ -541,10 +539,8 @@ test_static_timestamps (EsFixture     *f,
                   "or not the static path stamped it (it stamps only while some subscriber of the "
                   "type may read envelopes)");
 
-  data_sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
+  data_sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
 
   /* A plain-data reader only: on the static path nothing needs a stamp. */
   es_test_packet_init (&packet, 0, 0);
@@ -568,8 +564,7 @@ test_static_timestamps (EsFixture     *f,
 
   /* Now an envelope reader exists from the start: the publish time is the
    * publisher's, so it is not later than the publish call's return. */
-  env_sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
+  env_sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   for (guint i = 2; i < 5; i++)
     {
       gint64 returned;
@@ -608,10 +603,8 @@ test_static_latency_sampling (EsFixture     *f,
   es_fixture_replace (f, b, TRUE);
   metrics = es_event_system_get_metrics (f->sys);
   es_metrics_set_latency_sampling (metrics, 16);
-  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
 
   for (guint64 i = 0; i < 640; i++)
     {
@@ -711,10 +704,8 @@ test_static_reader_handover (EsFixture     *f,
   es_event_system_builder_set_channel_capacity (b, 64);
   es_event_system_builder_set_default_timeout (b, -1);
   es_fixture_replace (f, b, TRUE);
-  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
+  sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
 
   for (guint i = 0; i < 2; i++)
     readers[i] = (ReaderThread) { sub, seen, n, &total, i == 0 ? NULL : &go, &first_of_second, 0, FALSE };
@@ -803,10 +794,8 @@ test_static_publish_from_finalizer (EsFixture     *f,
 
   es_event_system_builder_set_channel_capacity (b, 4);
   es_fixture_replace (f, b, TRUE);
-  sub = es_event_system_subscribe (f->sys, TEST_TYPE_REENTRANT, &error);
-  g_assert_no_error (error);
-  pub = es_event_system_create_publisher (f->sys, TEST_TYPE_REENTRANT, &error);
-  g_assert_no_error (error);
+  sub = es_test_new_subscriber (f, TEST_TYPE_REENTRANT);
+  pub = es_test_new_publisher (f, TEST_TYPE_REENTRANT);
 
   for (gint i = 0; i < 8; i++)
     {
