@@ -39,6 +39,7 @@ struct _EsEvent
    * last subscriber queue lets go of the event. */
   atomic_int      queued_in;
   gpointer        charged_to;     /* EsBufferManager *, unowned, or NULL */
+  struct _EsEnvelopeCache *origin;  /* where the memory returns (es-envelope-private.h) */
   _Alignas (16) guint8 inline_data[];
 };
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "es-envelope-private.h"
 #include "es-event-private.h"
 
 /**
@@ -38,19 +39,21 @@
 
 G_DEFINE_BOXED_TYPE (EsEvent, es_event, es_event_ref, es_event_unref)
 
-/* Envelopes come from GSlice: they are typically allocated on a publishing
- * thread and freed on a receiving one, which GSlice's per-thread magazines
- * absorb, where malloc's arenas serialize on a lock. */
+/* Envelope memory: see es-envelope-private.h. */
 static inline gsize
-envelope_size (const EsEvent *event)
+inline_size_of (const EsEvent *event)
 {
-  return sizeof (EsEvent) + (event->payload_kind == ES_PAYLOAD_INLINE ? event->size : 0);
+  return event->payload_kind == ES_PAYLOAD_INLINE ? event->size : 0;
 }
 
 static inline EsEvent *
 envelope_alloc (gsize inline_size)
 {
-  return g_slice_alloc (sizeof (EsEvent) + inline_size);
+  EsEnvelopeCache *origin;
+  EsEvent *event = _es_envelope_alloc (inline_size, &origin);
+
+  event->origin = origin;
+  return event;
 }
 
 static EsEvent *
@@ -271,7 +274,7 @@ es_event_unref (EsEvent *event)
     default:
       break;
     }
-  g_slice_free1 (envelope_size (event), event);
+  _es_envelope_free (event, inline_size_of (event), event->origin);
 }
 
 /**
@@ -588,6 +591,18 @@ _es_event_seal (EsEvent *event,
 {
   int expected = 0;
   EsEvent *copy;
+
+  /* The caller's reference is the only one: nobody else can publish, seal or
+   * ref the event now, so neither needs a locked instruction (publishing a
+   * fresh event is the common case). */
+  if (atomic_load_explicit (&event->ref_count, memory_order_acquire) == 1 &&
+      atomic_load_explicit (&event->sealed, memory_order_relaxed) == 0)
+    {
+      atomic_store_explicit (&event->sealed, 1, memory_order_relaxed);
+      stamp (event, type_index, sequence, trace_salt);
+      atomic_store_explicit (&event->ref_count, 2, memory_order_relaxed);
+      return event;
+    }
 
   if (atomic_compare_exchange_strong_explicit (&event->sealed, &expected, 1,
                                                memory_order_acq_rel, memory_order_acquire))

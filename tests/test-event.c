@@ -454,6 +454,61 @@ test_event_null_args (EsFixture     *f,
   }
 }
 
+/* --- envelopes outliving the thread that made them -------------------------- */
+
+typedef struct {
+  EsPublisher *pub;
+  guint        n;
+} EnvelopePublisher;
+
+static gpointer
+envelope_publisher_thread (gpointer data)
+{
+  EnvelopePublisher *p = data;
+
+  for (guint i = 0; i < p->n; i++)
+    es_test_publish_packet (p->pub, 7, i);
+  return NULL;
+}
+
+static void
+test_event_envelopes_across_threads (EsFixture     *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
+  g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+  EnvelopePublisher p = { pub, 600 };
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func ((GDestroyNotify) es_event_unref);
+
+  g_test_summary ("envelopes made on a thread that has exited (their memory returns to that thread's "
+                  "cache, now closed) are still valid and freed safely; later threads reuse caches");
+
+  /* Three publishing threads one after another, each gone before its
+   * envelopes are released: receive them all first, free them after. */
+  for (guint round = 0; round < 3; round++)
+    {
+      GThread *thread = g_thread_new ("envelopes", envelope_publisher_thread, &p);
+
+      for (guint i = 0; i < p.n; i++)
+        {
+          EsEvent *ev = es_test_receive (sub);
+          const EsTestPacket *packet = es_event_get_data (ev, NULL);
+
+          g_assert_cmpuint (packet->counter, ==, i);
+          g_assert_true (es_test_packet_check (packet));
+          g_ptr_array_add (held, ev);
+        }
+      g_thread_join (thread);
+      if (round % 2 == 1)
+        g_ptr_array_set_size (held, 0);   /* freed after the thread exited */
+    }
+
+  /* Still intact after all that. */
+  for (guint i = 0; i < held->len; i++)
+    g_assert_true (es_test_packet_check (es_event_get_data (g_ptr_array_index (held, i), NULL)));
+  es_test_assert_accounting (sub);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -472,6 +527,7 @@ main (int   argc,
   es_test_add ("Event/traceparent", test_event_traceparent);
   es_test_add ("Event/traceparent-invalid", test_event_traceparent_invalid);
   es_test_add ("Event/null-args", test_event_null_args);
+  es_test_add ("Event/envelopes-across-threads", test_event_envelopes_across_threads);
 
   return g_test_run ();
 }
