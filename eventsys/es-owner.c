@@ -2,13 +2,17 @@
 
 #include "config.h"
 
+#include <pthread.h>
+
 #include <sched.h>
 
 #include "es-owner-private.h"
 
 /* Revocations are rare (once per state at most): one lock for all, so that
  * one revoker waits for the owner and any other thread waits for it. */
-static GMutex revoke_lock;
+/* pthread, not GMutex: ThreadSanitizer sees its ordering (GLib 2.74's
+ * GMutex is a bare futex). */
+static pthread_mutex_t revoke_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 revoke_locked (EsOwner  *o,
@@ -53,11 +57,11 @@ es_owner_claim (EsOwner *o)
         }
 
       /* Owned by another thread, or being revoked. */
-      g_mutex_lock (&revoke_lock);
+      pthread_mutex_lock (&revoke_lock);
       owner = atomic_load_explicit (&o->owner, memory_order_acquire);
       if (owner != ES_OWNER_MULTI && owner != me && owner != 0)
         revoke_locked (o, owner);
-      g_mutex_unlock (&revoke_lock);
+      pthread_mutex_unlock (&revoke_lock);
       if (owner != 0)
         return;
     }
@@ -68,9 +72,9 @@ es_owner_revoke (EsOwner *o)
 {
   uintptr_t owner;
 
-  g_mutex_lock (&revoke_lock);
+  pthread_mutex_lock (&revoke_lock);
   owner = atomic_load_explicit (&o->owner, memory_order_acquire);
   if (owner != ES_OWNER_MULTI)
     revoke_locked (o, owner);
-  g_mutex_unlock (&revoke_lock);
+  pthread_mutex_unlock (&revoke_lock);
 }
