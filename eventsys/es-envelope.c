@@ -17,6 +17,12 @@
 #  define ES_ENVELOPE_RECYCLE 0
 # endif
 #endif
+/* The return stack packs a 48-bit address with its depth: x86-64 user
+ * addresses fit (without 5-level paging, which must be asked for). Other
+ * targets (32-bit, tagged pointers) use GSlice. */
+#if !defined(ES_ENVELOPE_RECYCLE) && !(defined(__x86_64__) && GLIB_SIZEOF_VOID_P == 8)
+# define ES_ENVELOPE_RECYCLE 0
+#endif
 #ifndef ES_ENVELOPE_RECYCLE
 # define ES_ENVELOPE_RECYCLE 1
 #endif
@@ -41,6 +47,9 @@ struct _EsEnvelopeCache
 };
 
 static __thread EsEnvelopeCache *my_cache __attribute__ ((tls_model ("initial-exec")));
+/* Set once this thread's cache was released (thread exit): allocations
+ * made later, by other thread-exit destructors, use GSlice. */
+static __thread gboolean my_cache_gone __attribute__ ((tls_model ("initial-exec")));
 
 /* Caches of exited threads, for the next threads; every cache ever made
  * stays reachable here or from its thread (envelopes still point at it). */
@@ -88,6 +97,7 @@ cache_release (gpointer data)
   cache->local = NULL;
   cache->n_local = 0;
   my_cache = NULL;
+  my_cache_gone = TRUE;
 
   pthread_mutex_lock (&idle_lock);
   cache->next_idle = idle;
@@ -126,7 +136,7 @@ _es_envelope_alloc (gsize             inline_size,
   EsEnvelopeCache *cache;
   gpointer mem;
 
-  if (!ES_ENVELOPE_RECYCLE || inline_size > ES_ENVELOPE_SMALL)
+  if (!ES_ENVELOPE_RECYCLE || inline_size > ES_ENVELOPE_SMALL || G_UNLIKELY (my_cache_gone))
     {
       *origin = NULL;
       return g_slice_alloc (sizeof (EsEvent) + inline_size);

@@ -592,18 +592,8 @@ _es_event_seal (EsEvent *event,
   int expected = 0;
   EsEvent *copy;
 
-  /* The caller's reference is the only one: nobody else can publish, seal or
-   * ref the event now, so neither needs a locked instruction (publishing a
-   * fresh event is the common case). */
-  if (atomic_load_explicit (&event->ref_count, memory_order_acquire) == 1 &&
-      atomic_load_explicit (&event->sealed, memory_order_relaxed) == 0)
-    {
-      atomic_store_explicit (&event->sealed, 1, memory_order_relaxed);
-      stamp (event, type_index, sequence, trace_salt);
-      atomic_store_explicit (&event->ref_count, 2, memory_order_relaxed);
-      return event;
-    }
-
+  /* No shortcut for the caller's only reference: another thread may hold a
+   * borrowed pointer and ref or publish the event at the same time. */
   if (atomic_compare_exchange_strong_explicit (&event->sealed, &expected, 1,
                                                memory_order_acq_rel, memory_order_acquire))
     {
