@@ -75,6 +75,21 @@ es_owner_is_mine (EsOwner *o)
   return atomic_load_explicit (&o->owner, memory_order_relaxed) == es_thread_id ();
 }
 
+/* Adds @n to a counter whose only writer is the calling thread
+ * (@single_writer: a load and a store, no locked instruction) or that
+ * several threads update (an atomic add). Release either way. */
+static inline void
+es_counter_add (atomic_uint_least64_t *counter,
+                guint64                n,
+                gboolean               single_writer)
+{
+  if (single_writer)
+    atomic_store_explicit (counter, atomic_load_explicit (counter, memory_order_relaxed) + n,
+                           memory_order_release);
+  else
+    atomic_fetch_add_explicit (counter, n, memory_order_release);
+}
+
 /* Becomes the owner if nobody is, else revokes another thread's ownership
  * (waiting for its update in progress). Returns once the calling thread may
  * use either the fast path (it owns) or the atomic path safely. */

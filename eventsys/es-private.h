@@ -50,10 +50,9 @@ es_next_pow2 (guint64 v)
  * G_TYPE_CHECK_INSTANCE_TYPE() walks the type tree for any subclass. Other
  * implementations take the full check. */
 static inline gboolean
-es_instance_is_fast (gconstpointer   instance,
-                     GType           impl_a,
-                     GType           impl_b,
-                     GType         (*base_get_type) (void))
+es_instance_is_builtin (gconstpointer instance,
+                        GType         impl_a,
+                        GType         impl_b)
 {
   const GTypeInstance *i = instance;
   GType t;
@@ -61,9 +60,20 @@ es_instance_is_fast (gconstpointer   instance,
   if (G_UNLIKELY (i == NULL || i->g_class == NULL))
     return FALSE;
   t = i->g_class->g_type;
-  /* impl_* are 0 until the class exists; then no instance can match them.
-   * The base type is looked up only on the slow path. */
-  return G_LIKELY ((t == impl_a || t == impl_b) && t != 0) || g_type_is_a (t, base_get_type ());
+  /* impl_* are 0 until the class exists; then no instance can match them. */
+  return (t == impl_a || t == impl_b) && t != 0;
+}
+
+static inline gboolean
+es_instance_is_fast (gconstpointer   instance,
+                     GType           impl_a,
+                     GType           impl_b,
+                     GType         (*base_get_type) (void))
+{
+  /* The base type is looked up only on the slow path. */
+  return G_LIKELY (es_instance_is_builtin (instance, impl_a, impl_b)) ||
+         (instance != NULL && ((const GTypeInstance *) instance)->g_class != NULL &&
+          g_type_is_a (((const GTypeInstance *) instance)->g_class->g_type, base_get_type ()));
 }
 
 /* Deadline helpers: deadlines are g_get_monotonic_time() microseconds, -1 = never. */

@@ -8,6 +8,7 @@
 #include "es-event-system-private.h"
 #include "es-event-type-private.h"
 #include "es-metrics-private.h"
+#include "es-owner-private.h"
 #include "es-wait-private.h"
 
 G_BEGIN_DECLS
@@ -232,11 +233,9 @@ static inline void
 _es_publisher_count_published (EsPublisherShared *shared)
 {
   if (G_LIKELY (_es_publisher_is_owner (shared)))
-    atomic_store_explicit (&shared->owner_published,
-                           atomic_load_explicit (&shared->owner_published, memory_order_relaxed) + 1,
-                           memory_order_relaxed);
+    es_counter_add (&shared->owner_published, 1, TRUE);
   else
-    atomic_fetch_add_explicit (&shared->published, 1, memory_order_relaxed);
+    es_counter_add (&shared->published, 1, FALSE);
 }
 
 /* Counts a failed publish (rejections) and hands @local_error to @error. */

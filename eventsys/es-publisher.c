@@ -424,13 +424,8 @@ args_fast (EsPublisher  *self,
            GCancellable *cancellable,
            GError      **error)
 {
-  const GTypeInstance *i = (const GTypeInstance *) self;
-  GType t;
-
-  if (G_UNLIKELY (i == NULL || i->g_class == NULL || cancellable != NULL || (error != NULL && *error != NULL)))
-    return FALSE;
-  t = i->g_class->g_type;
-  return (t == _es_publisher_builtin_types[0] || t == _es_publisher_builtin_types[1]) && t != 0;
+  return cancellable == NULL && (error == NULL || *error == NULL) &&
+         es_instance_is_builtin (self, _es_publisher_builtin_types[0], _es_publisher_builtin_types[1]);
 }
 
 static G_GNUC_NO_INLINE gboolean

@@ -299,9 +299,10 @@ _es_static_ring_publish (EsStaticRing      *ring,
     {
       guint64 seq = ring->sp_claim;
 
-      if (G_LIKELY ((seq < ring->capacity ||
-                     atomic_load_explicit (&ring->gate, memory_order_acquire) > seq - ring->capacity) &&
-                    _es_system_core_is_running (shared->core)))
+      /* The state was checked by every caller (_es_publisher_check_data()
+       * or _es_publisher_check_type()) just before. */
+      if (G_LIKELY (seq < ring->capacity ||
+                    atomic_load_explicit (&ring->gate, memory_order_acquire) > seq - ring->capacity))
         {
           _es_static_ring_fill_slot (ring, seq, data, event, TRUE);
           ring->sp_claim = seq + 1;

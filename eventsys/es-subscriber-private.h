@@ -71,11 +71,9 @@ _es_sub_endpoint_count_received (EsSubEndpoint *self,
                                  guint64        n)
 {
   if (G_LIKELY (es_owner_is_mine (&self->reader)))
-    atomic_store_explicit (&self->owner_received,
-                           atomic_load_explicit (&self->owner_received, memory_order_relaxed) + n,
-                           memory_order_relaxed);
+    es_counter_add (&self->owner_received, n, TRUE);
   else
-    atomic_fetch_add_explicit (&self->received, n, memory_order_relaxed);
+    es_counter_add (&self->received, n, FALSE);
 }
 
 static inline guint64

@@ -66,20 +66,6 @@ lane_cells (EsZcQueue *queue,
   return cells;
 }
 
-/* Adds @delta to a counter: a plain store for its single owner (@single),
- * else an atomic RMW. */
-static inline void
-counter_add (atomic_uint_least64_t *counter,
-             gint64                 delta,
-             gboolean               single)
-{
-  if (single)
-    atomic_store_explicit (counter, atomic_load_explicit (counter, memory_order_relaxed) + (guint64) delta,
-                           memory_order_release);
-  else
-    atomic_fetch_add_explicit (counter, (guint64) delta, memory_order_release);
-}
-
 gboolean
 _es_zc_queue_reserve (EsZcQueue *queue)
 {
@@ -126,7 +112,7 @@ _es_zc_queue_unreserve (EsZcQueue *queue)
 
   if (!single)
     es_owner_claim (&queue->prod);
-  counter_add (&queue->reserved, -1, single);
+  es_counter_add (&queue->reserved, (guint64) -1, single);
   if (single)
     es_owner_leave (&queue->prod);
 }
@@ -220,7 +206,7 @@ lane_pop (EsZcQueue *queue,
   /* Release the cell for the producer one lap ahead, then the reservation:
    * in this order a reserved push always finds its cell free. */
   atomic_store_explicit (&cell->seq, pos + queue->mask + 1, memory_order_release);
-  counter_add (&queue->released, 1, single);
+  es_counter_add (&queue->released, 1, single);
   return event;
 }
 
