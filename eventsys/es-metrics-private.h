@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdatomic.h>
+
 #include <json-glib/json-glib.h>
 
 #include "es-metrics.h"
@@ -24,41 +26,60 @@ G_BEGIN_DECLS
  * emitted there.
  * _es_metrics_stop(): stop the timer (and the dashboard, if any). Idempotent.
  *
- * The record functions are the hot path: lock-free, callable from any
- * thread, only called when metrics are enabled. @type_index is the event
- * type's dense registry index. */
+ * The record functions are lock-free, callable from any thread, only
+ * called when metrics are enabled. @type_index is the event type's dense
+ * registry index. */
 
 EsMetrics *_es_metrics_new            (EsEventSystem *system);
 void       _es_metrics_start          (EsMetrics     *metrics,
                                        GMainContext  *context);
 void       _es_metrics_stop           (EsMetrics     *metrics);
 
-void       _es_metrics_record_publish (EsMetrics     *metrics,
-                                       GType          event_type,
-                                       guint          type_index,
-                                       gsize          bytes);
-/* @publish_time_us: the event's publish time; 0 when it was not taken (no
- * latency recorded); negated for an event the publisher picked as a latency
- * sample (see _es_metrics_sample_mask()), recorded whatever this thread's
- * own sampling countdown says. */
-void       _es_metrics_record_deliver (EsMetrics     *metrics,
-                                       GType          event_type,
-                                       guint          type_index,
-                                       gint64         publish_time_us,
-                                       gsize          bytes);
-/* @n plain-data deliveries of @element_size bytes, with what
- * _es_metrics_record_deliver() expects per event in @publish_times_us, of
- * which only the publisher-picked samples (negative) count here. */
-void       _es_metrics_record_deliver_n (EsMetrics    *metrics,
-                                         GType         event_type,
-                                         guint         type_index,
-                                         guint         n,
-                                         gsize         element_size,
-                                         const gint64 *publish_times_us);
+/* The start of struct _EsMetrics, read inline by the publish path. */
+typedef struct {
+  GObject         parent_instance;
+  _Atomic guint64 sample_mask;
+} EsMetricsHead;
+
 /* For publishers that stamp only latency samples: the events whose sequence
  * has these bits clear are the samples (one in latency-sampling, rounded
  * down to a power of two). */
-guint64    _es_metrics_sample_mask    (EsMetrics     *metrics);
+static inline guint64
+_es_metrics_sample_mask (EsMetrics *metrics)
+{
+  return atomic_load_explicit (&((EsMetricsHead *) metrics)->sample_mask, memory_order_relaxed);
+}
+
+/* Published and delivered counts are not recorded per event: every
+ * publisher and subscriber counts its own events anyway (its
+ * get_published_count() / get_received_count()), so each registers those
+ * counters as a source for its lifetime and the metrics sum them when read.
+ * What a removed source counted stays in the type's totals. A count is the
+ * sum of two counters (an owning thread's plain one and the shared atomic
+ * one), the same for bytes. */
+typedef struct {
+  GType                         event_type;
+  guint                         type_index;
+  gboolean                      delivers;       /* a subscriber's: counts deliveries */
+  const atomic_uint_least64_t  *count[2];
+  const atomic_uint_least64_t  *bytes[2];
+} EsMetricsSource;
+
+/* @source must stay valid and keep its address until removed; remove it
+ * once it counts no more (finalization). */
+void       _es_metrics_add_source     (EsMetrics       *metrics,
+                                       EsMetricsSource *source);
+void       _es_metrics_remove_source  (EsMetrics       *metrics,
+                                       EsMetricsSource *source);
+
+/* Latency of a delivered event. @publish_time_us: its publish time; 0 when
+ * it was not taken (nothing recorded); negated for an event the publisher
+ * picked as a latency sample (see _es_metrics_sample_mask()), recorded
+ * whatever this thread's own sampling countdown says. */
+void       _es_metrics_record_latency (EsMetrics     *metrics,
+                                       GType          event_type,
+                                       guint          type_index,
+                                       gint64         publish_time_us);
 void       _es_metrics_record_drop    (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,

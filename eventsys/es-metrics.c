@@ -49,14 +49,18 @@
  *
  * # Cost
  *
- * Counters are per event type and per thread: each thread owns a
- * cache-line-sized slot of counters that only it writes (a plain load and
- * store, no locked instruction), so publishers and receivers on different
- * threads never contend on a cache line; snapshots add the slots up.
+ * Published and delivered counts cost the hot path nothing extra: every
+ * #EsPublisher and #EsSubscriber counts its own events anyway
+ * (es_publisher_get_published_count(), es_subscriber_get_received_count()),
+ * and the metrics add those counters up when they are read; what a
+ * publisher or subscriber counted stays in the totals after it is gone.
  * Drops, rejects and blocking are rare and use shared atomics. Latency
- * is sampled: one delivered event in #EsMetrics:latency-sampling (per
- * thread) reads the clock and updates a log-linear histogram (16 buckets per
- * power of two, so percentiles are within 6.25 % of the true value).
+ * is sampled: one delivered event in #EsMetrics:latency-sampling reads the
+ * clock and updates a log-linear histogram (16 buckets per power of two,
+ * so percentiles are within 6.25 % of the true value). With the default
+ * (%ES_METRICS_DEFAULT_LATENCY_SAMPLING) that is a few percent of the
+ * static implementation's per-event cost at tens of millions of events
+ * per second, and still thousands of samples per second at 100,000.
  *
  * # Rates and windows
  *
@@ -113,8 +117,6 @@
  * Since: 1.0
  */
 
-#define N_SLOTS          64                 /* threads with a counter slot of their own */
-#define OVERFLOW_SLOT    N_SLOTS            /* shared by any further threads */
 #define CACHELINE        64
 #define L1_SIZE          256
 #define L2_SIZE          256
@@ -122,24 +124,7 @@
 #define EWMA_TIME_CONSTANT_S 60.0
 #define DEFAULT_INTERVAL (5 * G_TIME_SPAN_SECOND)
 
-/* The per-event counters of one thread for one event type, alone on a
- * cache line. */
-typedef struct {
-  _Atomic guint64 published;
-  _Atomic guint64 published_bytes;
-  _Atomic guint64 delivered;
-  _Atomic guint64 delivered_bytes;
-} HotCounters;
-
-typedef union {
-  HotCounters c;
-  char        pad[CACHELINE];
-} Slot;
-
-G_STATIC_ASSERT (sizeof (Slot) == CACHELINE);
-
-/* Counters of rare events (drops, rejects, blocking): shared atomics, on
- * their own cache line after the slots. */
+/* Counters of rare events (drops, rejects, blocking): shared atomics. */
 typedef struct {
   _Atomic guint64 rejected;
   _Atomic guint64 blocked_count;
@@ -147,51 +132,43 @@ typedef struct {
   _Atomic guint64 dropped[ES_DROP_REASON_N];
 } ColdCounters;
 
+/* What removed sources (EsMetricsSource) counted, so that a type's counts
+ * never go back when a publisher or subscriber goes away. Protected by
+ * EsMetrics.sources_lock. */
 typedef struct {
-  alignas (CACHELINE) Slot slots[N_SLOTS + 1];     /* atomic; [OVERFLOW_SLOT] shared */
+  guint64 published;
+  guint64 published_bytes;
+  guint64 delivered;
+  guint64 delivered_bytes;
+} LeftCounters;
+
+typedef struct {
   alignas (CACHELINE) ColdCounters cold;           /* atomic */
+  LeftCounters left;                               /* protected by sources_lock */
   GType        event_type;                         /* immutable */
   guint        index;                              /* immutable */
   EsHistogram *latency;                            /* owned, atomic inside */
 } TypeEntry;
 
-G_STATIC_ASSERT (G_STRUCT_OFFSET (TypeEntry, slots) == 0);
-G_STATIC_ASSERT (G_STRUCT_OFFSET (TypeEntry, cold) % CACHELINE == 0);
-G_STATIC_ASSERT (G_STRUCT_OFFSET (TypeEntry, cold) == (N_SLOTS + 1) * CACHELINE);
-
 typedef struct {
   _Atomic (TypeEntry *) entries[L2_SIZE];
 } TypeChunk;
 
-/* Per-thread state: the counter slot this thread owns, and its latency
- * sampling countdown. One struct so a hot-path call does one TLS lookup.
- *
- * A slot is owned by one live thread at a time (process-wide, for every
- * EsMetrics and event type), so its owner updates it with a plain relaxed
- * load + store instead of a locked read-modify-write; readers only load.
- * Ownership passes through slot_bitmap: the releasing thread's last stores
- * happen-before the next owner's first load (release in release_slot(),
- * acquire in claim_slot()), so no increment is lost. Threads beyond
- * N_SLOTS share OVERFLOW_SLOT with atomic adds. */
-typedef struct {
-  guint   slot;         /* G_MAXUINT until assigned */
-  guint32 countdown;
-} ThreadState;
-
-static _Thread_local ThreadState tls_state __attribute__ ((tls_model ("initial-exec"))) = { G_MAXUINT, 0 };
-static _Atomic guint64 slot_bitmap;     /* bit i set: slot i owned by a live thread */
-
-static void release_slot (gpointer data);
-static GPrivate slot_owner = G_PRIVATE_INIT (release_slot);
+/* Per-thread latency sampling countdown: no shared cache line is written
+ * to decide whether an event is a sample. */
+static _Thread_local guint32 tls_countdown __attribute__ ((tls_model ("initial-exec")));
 
 struct _EsMetrics
 {
-  GObject parent_instance;
+  EsMetricsHead      head;                       /* parent instance and the inline-read sample mask */
 
   GWeakRef           system;                     /* weak ref to the owning EsEventSystem */
   _Atomic (TypeChunk *) chunks[L1_SIZE];         /* atomic, owned; set once by CAS */
   _Atomic guint      sampling;                   /* atomic */
   GTimeSpan          interval;                   /* immutable after construction */
+
+  pthread_mutex_t    sources_lock;               /* protects sources and every entry's left counters */
+  GPtrArray         *sources;                    /* element-type EsMetricsSource (unowned), protected by sources_lock */
 
   pthread_mutex_t    lock;                       /* pthread, not GMutex: visible to TSan */
   GMainContext      *context;                    /* owned, protected by lock */
@@ -364,65 +341,6 @@ compare_subscriber_metrics (gconstpointer a,
 
 /* --- Hot path ------------------------------------------------------------ */
 
-static void
-release_slot (gpointer data)
-{
-  guint slot = GPOINTER_TO_UINT (data) - 1;
-
-  /* Release: our last counter stores happen-before the next owner's loads. */
-  atomic_fetch_and_explicit (&slot_bitmap, ~(G_GUINT64_CONSTANT (1) << slot), memory_order_release);
-  tls_state.slot = G_MAXUINT;
-}
-
-static __attribute__ ((noinline)) guint
-claim_slot (void)
-{
-  guint64 bits = atomic_load_explicit (&slot_bitmap, memory_order_acquire);
-
-  for (;;)
-    {
-      guint slot;
-
-      if (bits == G_MAXUINT64)
-        return OVERFLOW_SLOT;   /* not remembered: retry at the next call */
-
-      slot = (guint) __builtin_ctzll (~bits);
-      /* Acquire pairs with release_slot() of the previous owner. */
-      if (atomic_compare_exchange_weak_explicit (&slot_bitmap, &bits, bits | (G_GUINT64_CONSTANT (1) << slot),
-                                                 memory_order_acquire, memory_order_acquire))
-        {
-          /* Released by the GPrivate destructor when the thread exits. */
-          g_private_set (&slot_owner, GUINT_TO_POINTER (slot + 1));
-          tls_state.slot = slot;
-          return slot;
-        }
-    }
-}
-
-static inline guint
-thread_slot (void)
-{
-  guint slot = tls_state.slot;
-
-  return G_LIKELY (slot != G_MAXUINT) ? slot : claim_slot ();
-}
-
-/* Adds @n to a hot counter of @slot. The owner of a slot is its only
- * writer, so load + store (relaxed: readers need no ordering, only
- * untorn values) is enough; the overflow slot is shared and needs the
- * atomic add. */
-static inline void
-slot_add (_Atomic guint64 *counter,
-          guint            slot,
-          guint64          n)
-{
-  if (G_LIKELY (slot != OVERFLOW_SLOT))
-    atomic_store_explicit (counter, atomic_load_explicit (counter, memory_order_relaxed) + n,
-                           memory_order_relaxed);
-  else
-    atomic_fetch_add_explicit (counter, n, memory_order_relaxed);
-}
-
 static TypeEntry *
 entry_create (EsMetrics *self,
               TypeChunk *chunk,
@@ -501,116 +419,116 @@ entry_get (EsMetrics *self,
   return entry;
 }
 
-/* Slot counters take the owned-slot fast path (see ThreadState); the
- * cold counters are shared atomics, relaxed: each is an independent
- * statistic and readers need no ordering with anything else. */
+/* The counters are shared atomics, relaxed: each is an independent
+ * statistic and readers need no ordering with anything else. Published and
+ * delivered counts are not recorded here at all: they come from the
+ * sources (see EsMetricsSource). */
 
 void
-_es_metrics_record_publish (EsMetrics *metrics,
+_es_metrics_record_latency (EsMetrics *metrics,
                             GType      event_type,
                             guint      type_index,
-                            gsize      bytes)
+                            gint64     publish_time_us)
 {
-  TypeEntry *entry = entry_get (metrics, event_type, type_index);
-  guint slot;
-  HotCounters *c;
+  guint sampling;
+  guint32 countdown;
+  gint64 latency;
+  TypeEntry *entry;
 
-  if (G_UNLIKELY (entry == NULL))
+  if (G_UNLIKELY (publish_time_us == 0))
     return;
 
-  slot = thread_slot ();
-  c = &entry->slots[slot].c;
-  slot_add (&c->published, slot, 1);
-  slot_add (&c->published_bytes, slot, bytes);
+  if (publish_time_us > 0)
+    {
+      /* Per-thread countdown, so no shared cache line is written: the
+       * first delivery on each thread is sampled, then one in `sampling`.
+       * The sampling value itself is read-mostly (shared, never
+       * contended); the `>=` restarts the countdown at once when it was
+       * lowered. */
+      sampling = atomic_load_explicit (&metrics->sampling, memory_order_relaxed);
+      countdown = tls_countdown;
+      if (G_LIKELY (countdown != 0 && countdown < sampling))
+        {
+          tls_countdown = countdown - 1;
+          return;
+        }
+      tls_countdown = sampling > 0 ? sampling - 1 : 0;
+      latency = g_get_monotonic_time () - publish_time_us;
+    }
+  else
+    {
+      /* Picked by the publisher: recorded whatever the countdown says. */
+      latency = g_get_monotonic_time () + publish_time_us;
+    }
+
+  entry = entry_get (metrics, event_type, type_index);
+  if (G_LIKELY (entry != NULL))
+    _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
 }
 
-void
-_es_metrics_record_deliver (EsMetrics *metrics,
-                            GType      event_type,
-                            guint      type_index,
-                            gint64     publish_time_us,
-                            gsize      bytes)
+static guint64
+sample_mask_for (guint sampling)
 {
-  TypeEntry *entry = entry_get (metrics, event_type, type_index);
-  guint slot;
-  HotCounters *c;
-
-  if (G_UNLIKELY (entry == NULL))
-    return;
-
-  slot = thread_slot ();
-  c = &entry->slots[slot].c;
-  slot_add (&c->delivered, slot, 1);
-  slot_add (&c->delivered_bytes, slot, bytes);
-
-  /* Per-thread countdown, so no shared cache line is written: the first
-   * delivery on each thread is sampled, then one in `sampling`. The
-   * sampling value itself is read-mostly (shared, never contended); the
-   * `>=` restarts the countdown at once when it was lowered. */
-  {
-    guint sampling = atomic_load_explicit (&metrics->sampling, memory_order_relaxed);
-    guint32 countdown = tls_state.countdown;
-
-    if (G_UNLIKELY (publish_time_us <= 0))
-      {
-        /* Not taken, or picked by the publisher: the countdown is for
-         * events that all carry their publish time. */
-        if (publish_time_us < 0)
-          {
-            gint64 latency = g_get_monotonic_time () + publish_time_us;
-
-            _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
-          }
-      }
-    else if (G_UNLIKELY (countdown == 0 || countdown >= sampling))
-      {
-        gint64 latency = g_get_monotonic_time () - publish_time_us;
-
-        tls_state.countdown = sampling > 0 ? sampling - 1 : 0;
-        _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
-      }
-    else
-      tls_state.countdown = countdown - 1;
-  }
-}
-
-void
-_es_metrics_record_deliver_n (EsMetrics    *metrics,
-                              GType         event_type,
-                              guint         type_index,
-                              guint         n,
-                              gsize         element_size,
-                              const gint64 *publish_times_us)
-{
-  TypeEntry *entry = entry_get (metrics, event_type, type_index);
-  guint slot;
-  HotCounters *c;
-
-  if (G_UNLIKELY (entry == NULL) || n == 0)
-    return;
-
-  slot = thread_slot ();
-  c = &entry->slots[slot].c;
-  slot_add (&c->delivered, slot, n);
-  slot_add (&c->delivered_bytes, slot, (guint64) n * element_size);
-
-  /* Only the publisher's samples (negative) carry a time on this path. */
-  for (guint i = 0; i < n; i++)
-    if (G_UNLIKELY (publish_times_us[i] < 0))
-      {
-        gint64 latency = g_get_monotonic_time () + publish_times_us[i];
-
-        _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
-      }
-}
-
-guint64
-_es_metrics_sample_mask (EsMetrics *metrics)
-{
-  guint sampling = atomic_load_explicit (&metrics->sampling, memory_order_relaxed);
-
   /* The highest power of two <= sampling, minus one. */
   return sampling <= 1 ? 0 : (G_GUINT64_CONSTANT (1) << (31 - __builtin_clz (sampling))) - 1;
+}
+
+/* Sums @source's counters into @counters (what it counted so far). */
+static void
+source_read (const EsMetricsSource *source,
+             LeftCounters          *counters)
+{
+  guint64 count = atomic_load_explicit (source->count[0], memory_order_relaxed) +
+                  atomic_load_explicit (source->count[1], memory_order_relaxed);
+  guint64 bytes = atomic_load_explicit (source->bytes[0], memory_order_relaxed) +
+                  atomic_load_explicit (source->bytes[1], memory_order_relaxed);
+
+  if (source->delivers)
+    {
+      counters->delivered += count;
+      counters->delivered_bytes += bytes;
+    }
+  else
+    {
+      counters->published += count;
+      counters->published_bytes += bytes;
+    }
+}
+
+void
+_es_metrics_add_source (EsMetrics       *metrics,
+                        EsMetricsSource *source)
+{
+  pthread_mutex_lock (&metrics->sources_lock);
+  g_ptr_array_add (metrics->sources, source);
+  pthread_mutex_unlock (&metrics->sources_lock);
+}
+
+void
+_es_metrics_remove_source (EsMetrics       *metrics,
+                           EsMetricsSource *source)
+{
+  /* Final: nothing counts into a source being removed. */
+  LeftCounters counts = { 0, };
+  TypeEntry *entry = NULL;
+
+  source_read (source, &counts);
+  /* Created outside the lock (entry_get() may allocate), and only for a
+   * source that counted something: a type appears once it has traffic. */
+  if (counts.published != 0 || counts.delivered != 0)
+    entry = entry_get (metrics, source->event_type, source->type_index);
+
+  pthread_mutex_lock (&metrics->sources_lock);
+  /* Fold and remove under one lock, so a reader sees the counts either in
+   * the source or in the entry, never in both or neither. */
+  if (g_ptr_array_remove_fast (metrics->sources, source) && entry != NULL)
+    {
+      entry->left.published += counts.published;
+      entry->left.published_bytes += counts.published_bytes;
+      entry->left.delivered += counts.delivered;
+      entry->left.delivered_bytes += counts.delivered_bytes;
+    }
+  pthread_mutex_unlock (&metrics->sources_lock);
 }
 
 void
@@ -691,15 +609,10 @@ static void
 entry_read (TypeEntry          *entry,
             EsEventTypeMetrics *m)
 {
-  for (guint s = 0; s <= N_SLOTS; s++)
-    {
-      HotCounters *c = &entry->slots[s].c;
-
-      m->published += atomic_load_explicit (&c->published, memory_order_relaxed);
-      m->published_bytes += atomic_load_explicit (&c->published_bytes, memory_order_relaxed);
-      m->delivered += atomic_load_explicit (&c->delivered, memory_order_relaxed);
-      m->delivered_bytes += atomic_load_explicit (&c->delivered_bytes, memory_order_relaxed);
-    }
+  m->published += entry->left.published;
+  m->published_bytes += entry->left.published_bytes;
+  m->delivered += entry->left.delivered;
+  m->delivered_bytes += entry->left.delivered_bytes;
 
   m->rejected += atomic_load_explicit (&entry->cold.rejected, memory_order_relaxed);
   m->blocked_count += atomic_load_explicit (&entry->cold.blocked_count, memory_order_relaxed);
@@ -723,14 +636,8 @@ entry_add_totals (TypeEntry *entry,
 {
   Totals *totals = user_data;
 
-  for (guint s = 0; s <= N_SLOTS; s++)
-    {
-      HotCounters *c = &entry->slots[s].c;
-
-      totals->published += atomic_load_explicit (&c->published, memory_order_relaxed);
-      totals->delivered += atomic_load_explicit (&c->delivered, memory_order_relaxed);
-    }
-
+  totals->published += entry->left.published;
+  totals->delivered += entry->left.delivered;
   totals->rejected += atomic_load_explicit (&entry->cold.rejected, memory_order_relaxed);
   for (guint r = 0; r < ES_DROP_REASON_N; r++)
     totals->dropped += atomic_load_explicit (&entry->cold.dropped[r], memory_order_relaxed);
@@ -740,8 +647,16 @@ static void
 read_totals (EsMetrics *self,
              Totals    *totals)
 {
+  LeftCounters live = { 0, };
+
   memset (totals, 0, sizeof *totals);
+  pthread_mutex_lock (&self->sources_lock);
   foreach_entry (self, (EntryFunc) entry_add_totals, totals);
+  for (guint i = 0; i < self->sources->len; i++)
+    source_read (g_ptr_array_index (self->sources, i), &live);
+  pthread_mutex_unlock (&self->sources_lock);
+  totals->published += live.published;
+  totals->delivered += live.delivered;
 }
 
 typedef struct {
@@ -870,7 +785,32 @@ build_snapshot (EsMetrics         *self,
       snap->subscriber_count = snap->subscribers->len;
     }
 
+  /* Entries (with what removed sources left) and live sources under one
+   * lock: see _es_metrics_remove_source(). */
+  pthread_mutex_lock (&self->sources_lock);
   foreach_entry (self, entry_collect, &state);
+  for (guint i = 0; i < self->sources->len; i++)
+    {
+      const EsMetricsSource *source = g_ptr_array_index (self->sources, i);
+      EsEventTypeMetrics *m = g_hash_table_lookup (by_gtype, GSIZE_TO_POINTER (source->event_type));
+      LeftCounters counts = { 0, };
+
+      source_read (source, &counts);
+      if (m == NULL)
+        {
+          /* A type appears once it has traffic (or, below, subscribers). */
+          if (counts.published == 0 && counts.delivered == 0)
+            continue;
+          m = type_metrics_new (source->event_type, NULL);
+          g_ptr_array_add (snap->event_types, m);
+          g_hash_table_insert (by_gtype, GSIZE_TO_POINTER (source->event_type), m);
+        }
+      m->published += counts.published;
+      m->published_bytes += counts.published_bytes;
+      m->delivered += counts.delivered;
+      m->delivered_bytes += counts.delivered_bytes;
+    }
+  pthread_mutex_unlock (&self->sources_lock);
 
   snap->timestamp = g_get_real_time ();
   snap->monotonic_time = g_get_monotonic_time ();
@@ -1117,6 +1057,10 @@ es_metrics_finalize (GObject *object)
     }
 
   g_weak_ref_clear (&self->system);
+  /* Every source holds the system, which holds these metrics. */
+  g_warn_if_fail (self->sources->len == 0);
+  g_clear_pointer (&self->sources, g_ptr_array_unref);
+  pthread_mutex_destroy (&self->sources_lock);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->baseline, es_metrics_snapshot_unref);
   g_clear_pointer (&self->reported_last, es_metrics_snapshot_unref);
@@ -1197,8 +1141,13 @@ es_metrics_class_init (EsMetricsClass *klass)
    * EsMetrics:latency-sampling:
    *
    * Record the publish-to-receive latency of one delivered event in this
-   * many (counted per receiving thread); 1 records every event. Counters
-   * are never sampled.
+   * many; 1 records every event. Counters are never sampled.
+   *
+   * Envelopes (es_subscriber_receive() and the zero-copy implementation)
+   * are counted down per receiving thread. Plain data received from the
+   * static implementation (es_subscriber_receive_data()) carries no publish
+   * time except on the samples, which the publisher picks by sequence
+   * number: one in the highest power of two not above this value.
    *
    * Since: 1.0
    */
@@ -1238,8 +1187,11 @@ static void
 es_metrics_init (EsMetrics *self)
 {
   pthread_mutex_init (&self->lock, NULL);
+  pthread_mutex_init (&self->sources_lock, NULL);
+  self->sources = g_ptr_array_new ();
   g_weak_ref_init (&self->system, NULL);
   atomic_init (&self->sampling, ES_METRICS_DEFAULT_LATENCY_SAMPLING);
+  atomic_init (&self->head.sample_mask, sample_mask_for (ES_METRICS_DEFAULT_LATENCY_SAMPLING));
   for (guint i = 0; i < L1_SIZE; i++)
     atomic_init (&self->chunks[i], NULL);
   self->interval = DEFAULT_INTERVAL;
@@ -1303,6 +1255,7 @@ es_metrics_set_latency_sampling (EsMetrics *self,
   g_return_if_fail (ES_IS_METRICS (self));
   g_return_if_fail (sampling >= 1);
 
+  atomic_store_explicit (&self->head.sample_mask, sample_mask_for (sampling), memory_order_relaxed);
   old = atomic_exchange_explicit (&self->sampling, sampling, memory_order_relaxed);
   if (old != sampling)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LATENCY_SAMPLING]);

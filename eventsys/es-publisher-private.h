@@ -37,10 +37,13 @@ typedef struct {
    * RMW on published. */
   atomic_uintptr_t       owner;         /* the owning thread's id, 0 until the first publish */
   atomic_uint_least64_t  owner_published;
+  atomic_uint_least64_t  owner_published_bytes;
   atomic_uint_least64_t  published;
+  atomic_uint_least64_t  published_bytes;
   atomic_uint_least64_t  rejected;
   atomic_int             bp_state;      /* EsBackpressureState */
   atomic_int             throttled;     /* adaptive mode: between the watermarks' hysteresis */
+  EsMetricsSource        metrics_source;  /* the counters above, registered while metrics are on */
 } EsPublisherShared;
 
 EsPublisherShared *_es_publisher_get_shared (EsPublisher          *self);
@@ -230,12 +233,19 @@ _es_publisher_check_type (EsPublisherShared *shared,
 }
 
 static inline void
-_es_publisher_count_published (EsPublisherShared *shared)
+_es_publisher_count_published (EsPublisherShared *shared,
+                               gsize              bytes)
 {
   if (G_LIKELY (_es_publisher_is_owner (shared)))
-    es_counter_add (&shared->owner_published, 1, TRUE);
+    {
+      es_counter_add (&shared->owner_published, 1, TRUE);
+      es_counter_add (&shared->owner_published_bytes, bytes, TRUE);
+    }
   else
-    es_counter_add (&shared->published, 1, FALSE);
+    {
+      es_counter_add (&shared->published, 1, FALSE);
+      es_counter_add (&shared->published_bytes, bytes, FALSE);
+    }
 }
 
 /* Counts a failed publish (rejections) and hands @local_error to @error. */
@@ -254,11 +264,8 @@ _es_publisher_finish (EsPublisherShared *shared,
 {
   if (G_LIKELY (ok))
     {
-      EsMetrics *metrics = shared->core->metrics;
-
-      _es_publisher_count_published (shared);
-      if (G_UNLIKELY (metrics != NULL))
-        _es_metrics_record_publish (metrics, shared->type_info->gtype, shared->type_info->index, bytes);
+      /* Also the metrics' published count: see EsMetricsSource. */
+      _es_publisher_count_published (shared, bytes);
       return TRUE;
     }
   _es_publisher_count_failure (shared, local_error, error);

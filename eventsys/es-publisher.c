@@ -79,6 +79,8 @@ es_publisher_finalize (GObject *object)
 
   g_clear_pointer (&priv->shared.cached, _es_sub_list_unref);
   g_clear_pointer (&priv->shared.owner_cached, _es_sub_list_unref);
+  if (priv->shared.core != NULL && priv->shared.core->metrics != NULL)
+    _es_metrics_remove_source (priv->shared.core->metrics, &priv->shared.metrics_source);
   g_clear_object (&priv->system);
 
   G_OBJECT_CLASS (es_publisher_parent_class)->finalize (object);
@@ -176,7 +178,9 @@ es_publisher_init (EsPublisher *self)
   atomic_init (&priv->shared.busy, 0);
   atomic_init (&priv->shared.owner, 0);
   atomic_init (&priv->shared.owner_published, 0);
+  atomic_init (&priv->shared.owner_published_bytes, 0);
   atomic_init (&priv->shared.published, 0);
+  atomic_init (&priv->shared.published_bytes, 0);
   atomic_init (&priv->shared.rejected, 0);
   atomic_init (&priv->shared.bp_state, ES_BACKPRESSURE_STATE_NORMAL);
   atomic_init (&priv->shared.throttled, 0);
@@ -203,6 +207,20 @@ _es_publisher_setup (EsPublisher          *self,
   priv->shared.core = _es_event_system_get_core (system);
   priv->shared.type_info = _es_event_type_lookup (event_type);
   priv->shared.collect = collect;
+
+  if (priv->shared.core->metrics != NULL)
+    {
+      EsMetricsSource *source = &priv->shared.metrics_source;
+
+      source->event_type = event_type;
+      source->type_index = priv->shared.type_info->index;
+      source->delivers = FALSE;
+      source->count[0] = &priv->shared.owner_published;
+      source->count[1] = &priv->shared.published;
+      source->bytes[0] = &priv->shared.owner_published_bytes;
+      source->bytes[1] = &priv->shared.published_bytes;
+      _es_metrics_add_source (priv->shared.core->metrics, source);
+    }
 }
 
 void

@@ -150,7 +150,7 @@ copy_out (EsStaticEndpoint  *self,
 
 /* Takes up to @max published slots starting at the cursor; copies them into
  * @data (plain payloads) or @events (envelopes). @timestamps receives, per
- * plain payload, what _es_metrics_record_deliver() expects.
+ * plain payload, what _es_metrics_record_latency() expects.
  *
  * While one thread receives plain data and no producer can evict (BLOCK,
  * DROP_NEWEST), that thread owns the cursor (EsOwner) and moves it with a

@@ -42,7 +42,9 @@ struct _EsSubEndpoint
   ES_CACHELINE_PAD (_pad1);
   EsOwner                 reader;        /* the receiving thread's ownership (see EsOwner) */
   atomic_uint_least64_t   owner_received;  /* received by the owning reader (plain updates) */
+  atomic_uint_least64_t   owner_received_bytes;
   atomic_uint_least64_t   received;      /* received by other threads */
+  atomic_uint_least64_t   received_bytes;
   atomic_uint_least64_t   filtered;
   atomic_uint_least64_t   lag_seen;      /* dropped value last reported by ::lagged */
   atomic_int              spin_usec;     /* adaptive polling budget before sleeping */
@@ -64,16 +66,24 @@ _es_sub_endpoint_is_closed (EsSubEndpoint *self)
   return atomic_load_explicit (&self->closed, memory_order_acquire) != 0;
 }
 
-/* Counts @n received events: the owning reader with a plain store, any
- * other thread with an atomic add. */
+/* Counts @n received events of @bytes bytes together: the owning reader
+ * with plain stores, any other thread with atomic adds. These are also the
+ * metrics' delivered counts (EsMetricsSource). */
 static inline void
 _es_sub_endpoint_count_received (EsSubEndpoint *self,
-                                 guint64        n)
+                                 guint64        n,
+                                 guint64        bytes)
 {
   if (G_LIKELY (es_owner_is_mine (&self->reader)))
-    es_counter_add (&self->owner_received, n, TRUE);
+    {
+      es_counter_add (&self->owner_received, n, TRUE);
+      es_counter_add (&self->owner_received_bytes, bytes, TRUE);
+    }
   else
-    es_counter_add (&self->received, n, FALSE);
+    {
+      es_counter_add (&self->received, n, FALSE);
+      es_counter_add (&self->received_bytes, bytes, FALSE);
+    }
 }
 
 static inline guint64

@@ -70,6 +70,7 @@ typedef struct
   pthread_mutex_t     lock;          /* protects name and attached */
   char               *name;          /* owned */
   GSList             *attached;      /* GSource *, owned: sources made by attach() */
+  EsMetricsSource     metrics_source;  /* the endpoint's received counters, registered while metrics are on */
 } EsSubscriberPrivate;
 
 enum {
@@ -138,6 +139,8 @@ es_subscriber_finalize (GObject *object)
     priv->filter_destroy (priv->filter_data);
   /* Publishers may still hold the endpoint in a cached target list; it is
    * closed and they skip it. */
+  if (priv->ep != NULL && priv->ep->core != NULL && priv->ep->core->metrics != NULL)
+    _es_metrics_remove_source (priv->ep->core->metrics, &priv->metrics_source);
   g_clear_pointer (&priv->ep, _es_sub_endpoint_unref);
   g_clear_object (&priv->system);
   g_clear_pointer (&priv->name, g_free);
@@ -354,6 +357,20 @@ _es_subscriber_setup (EsSubscriber  *self,
   endpoint->type_info = _es_event_type_lookup (event_type);
   endpoint->owner = self;
   priv->name = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, g_type_name (event_type), priv->id);
+
+  if (endpoint->core->metrics != NULL)
+    {
+      EsMetricsSource *source = &priv->metrics_source;
+
+      source->event_type = event_type;
+      source->type_index = endpoint->type_info->index;
+      source->delivers = TRUE;
+      source->count[0] = &endpoint->owner_received;
+      source->count[1] = &endpoint->received;
+      source->bytes[0] = &endpoint->owner_received_bytes;
+      source->bytes[1] = &endpoint->received_bytes;
+      _es_metrics_add_source (endpoint->core->metrics, source);
+    }
 }
 
 void
@@ -455,12 +472,15 @@ pull_events (EsSubscriber        *self,
       if (kept > 0)
         {
           EsMetrics *metrics = priv->ep->core->metrics;
+          guint64 bytes = 0;
 
-          _es_sub_endpoint_count_received (priv->ep, kept);
+          for (guint i = 0; i < kept; i++)
+            bytes += events[i]->size;
+          _es_sub_endpoint_count_received (priv->ep, kept, bytes);
           if (G_UNLIKELY (metrics != NULL))
             for (guint i = 0; i < kept; i++)
-              _es_metrics_record_deliver (metrics, events[i]->event_type, events[i]->type_index,
-                                          events[i]->timestamp, events[i]->size);
+              _es_metrics_record_latency (metrics, events[i]->event_type, events[i]->type_index,
+                                          events[i]->timestamp);
         }
       if (priv->ep->space_wq != NULL)
         es_wait_queue_notify (priv->ep->space_wq);
@@ -505,18 +525,21 @@ pull_data (EsSubscriber        *self,
 
   if (G_UNLIKELY (priv->ep->core->metrics != NULL))
     {
-      /* Latency needs the publish timestamps: take them in chunks. */
+      /* Latency needs the publish timestamps: take them in chunks. On this
+       * path only the publisher's samples (negative) carry a time. */
       gint64 timestamps[64];
       const EsEventTypeInfo *info = priv->ep->type_info;
 
       n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (timestamps)), timestamps);
-      _es_metrics_record_deliver_n (priv->ep->core->metrics, info->gtype, info->index, n, element_size, timestamps);
+      for (guint i = 0; i < n; i++)
+        if (G_UNLIKELY (timestamps[i] < 0))
+          _es_metrics_record_latency (priv->ep->core->metrics, info->gtype, info->index, timestamps[i]);
     }
   else
     n = klass->try_receive_data (self, data, element_size, max, NULL);
   if (n > 0)
     {
-      _es_sub_endpoint_count_received (priv->ep, n);
+      _es_sub_endpoint_count_received (priv->ep, n, (guint64) n * element_size);
       if (priv->ep->space_wq != NULL)
         es_wait_queue_notify (priv->ep->space_wq);
       check_lag (self, priv);
