@@ -106,6 +106,11 @@ GType _es_subscriber_builtin_types[2];
  * steady trickle of events does not keep a core busy. */
 #define SPIN_MAX_USEC 50
 #define YIELDS_BEFORE_SLEEP 2
+/* A yield that returns within this many microseconds ran nobody else: the
+ * receiver has a core of its own and yielding only delays the sleep. It
+ * then skips the yields for the next YIELD_BACKOFF sleeps. */
+#define YIELD_FUTILE_USEC 2
+#define YIELD_BACKOFF 64
 
 static void
 es_subscriber_dispose (GObject *object)
@@ -653,8 +658,25 @@ pull_wait (EsSubscriber        *self,
        * barrier, the futex round trip and a wake per event. */
       if (yields < YIELDS_BEFORE_SLEEP)
         {
-          yields++;
-          sched_yield ();
+          gint skip = atomic_load_explicit (&priv->ep->skip_yields, memory_order_relaxed);
+
+          if (skip > 0)
+            {
+              atomic_store_explicit (&priv->ep->skip_yields, skip - 1, memory_order_relaxed);
+              yields = YIELDS_BEFORE_SLEEP;
+            }
+          else
+            {
+              gint64 before = g_get_monotonic_time ();
+
+              yields++;
+              sched_yield ();
+              if (g_get_monotonic_time () - before < YIELD_FUTILE_USEC)
+                {
+                  atomic_store_explicit (&priv->ep->skip_yields, YIELD_BACKOFF, memory_order_relaxed);
+                  yields = YIELDS_BEFORE_SLEEP;
+                }
+            }
           continue;
         }
 

@@ -23,6 +23,15 @@
  * publish and receive — needs only a compiler barrier before one relaxed
  * load. Where membarrier is unavailable both sides use seq_cst fences.
  *
+ * When threads sleep on a queue often (a steady trickle: one sleep per
+ * event), the barrier's IPIs cost more than a fence per notify would. The
+ * queue then switches to fenced mode, kept in the sleeper word's top bits:
+ * ES_WAIT_FENCE makes notifiers fence before reading the sleeper count, and
+ * ES_WAIT_TRUST, set only after a process-wide barrier has made FENCE
+ * visible to every notifier, lets sleepers skip that barrier. Notifiers
+ * switch back (clear both bits, only while no thread sleeps) once many
+ * notifies pass without a sleep.
+ *
  * Sleeping uses the futex syscall directly (pthread condvars elsewhere), never
  * GMutex/GCond: ThreadSanitizer sees every hand-off through the C11 atomics.
  */
@@ -42,11 +51,21 @@ typedef struct _EsWaitSource EsWaitSource;
  * returns TRUE when there is something to dispatch. */
 typedef gboolean (*EsWaitSourceReadyFunc) (gpointer data);
 
+#define ES_WAIT_FENCE        0x80000000u  /* fenced mode: notifiers fence */
+#define ES_WAIT_TRUST        0x40000000u  /* fenced mode is visible: sleepers skip the barrier */
+#define ES_WAIT_SLEEPER_MASK 0x3fffffffu
+
 struct _EsWaitQueue
 {
   atomic_uint seq;                        /* futex word, bumped by every wake */
-  atomic_int  sleepers;                   /* threads between prepare and wake-up */
+  atomic_uint sleepers;                   /* threads between prepare and wake-up, and the mode bits */
   atomic_int  armed_sources;              /* sources waiting for a wake-up */
+  /* Fenced-mode bookkeeping, touched only by sleepers and by notifiers in
+   * fenced mode. Hints: races only shift when the mode switches. */
+  atomic_uint     sleeps;                 /* sleeps so far */
+  atomic_int_least64_t last_sleep_us;     /* monotonic time of the last sleep */
+  atomic_uint     fenced_notifies;        /* notifies in fenced mode since the last look */
+  atomic_uint     sleeps_seen;            /* sleeps at that look */
   /* Protects sources; taken only when a source is (un)registered or armed
    * sources must be woken, never on the steady-state path. A pthread mutex,
    * not a GMutex, so that ThreadSanitizer understands it. */
@@ -89,7 +108,8 @@ static inline void
 es_wait_queue_notify (EsWaitQueue *q)
 {
   es_light_barrier ();
-  if (G_UNLIKELY (atomic_load_explicit (&q->sleepers, memory_order_relaxed) > 0 ||
+  /* Sleepers or the fenced mode's bits: the slow path sorts them out. */
+  if (G_UNLIKELY (atomic_load_explicit (&q->sleepers, memory_order_relaxed) != 0 ||
                   atomic_load_explicit (&q->armed_sources, memory_order_relaxed) > 0))
     es_wait_queue_notify_slow (q);
 }

@@ -59,6 +59,10 @@ es_wait_queue_init (EsWaitQueue *q)
   atomic_init (&q->seq, 0);
   atomic_init (&q->sleepers, 0);
   atomic_init (&q->armed_sources, 0);
+  atomic_init (&q->sleeps, 0);
+  atomic_init (&q->last_sleep_us, 0);
+  atomic_init (&q->fenced_notifies, 0);
+  atomic_init (&q->sleeps_seen, 0);
   pthread_mutex_init (&q->lock, NULL);
   q->sources = g_ptr_array_new ();
 }
@@ -73,17 +77,46 @@ es_wait_queue_clear (EsWaitQueue *q)
   pthread_mutex_destroy (&q->lock);
 }
 
+/* Sleeps closer together than this switch a queue to fenced mode: a
+ * process-wide barrier costs microseconds (IPIs, in a VM exits), a fence
+ * per notify tens of nanoseconds. */
+#define FENCED_SLEEP_GAP_USEC 1000
+/* In fenced mode, notifiers look this often whether anyone slept since the
+ * last look; if not, fences cost more than barriers would and the queue
+ * switches back. */
+#define FENCED_LOOK_EVERY 1024
+
 guint
 es_wait_queue_prepare (EsWaitQueue *q)
 {
-  guint key;
+  guint key, old;
+
+  if (atomic_load_explicit (&es_membarrier_registered, memory_order_relaxed))
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 last = atomic_exchange_explicit (&q->last_sleep_us, now, memory_order_relaxed);
+
+      atomic_fetch_add_explicit (&q->sleeps, 1, memory_order_relaxed);
+      if (now - last < FENCED_SLEEP_GAP_USEC &&
+          !(atomic_load_explicit (&q->sleepers, memory_order_relaxed) & ES_WAIT_TRUST))
+        {
+          /* FENCE first; once the barrier has made it visible to every
+           * notifier (each fences from its next notify on), TRUST. */
+          atomic_fetch_or_explicit (&q->sleepers, ES_WAIT_FENCE, memory_order_seq_cst);
+          es_heavy_barrier ();
+          atomic_fetch_or_explicit (&q->sleepers, ES_WAIT_TRUST, memory_order_seq_cst);
+        }
+    }
 
   /* The seq_cst RMW orders the registration before the caller's re-check of
-   * its condition; the heavy barrier makes every notifier's earlier store
-   * visible to that re-check (see the protocol in the header). */
-  atomic_fetch_add_explicit (&q->sleepers, 1, memory_order_seq_cst);
+   * its condition; the heavy barrier (or, in fenced mode, the notifiers'
+   * fence) makes every notifier's earlier store visible to that re-check
+   * (see the protocol in the header). TRUST can only be cleared while no
+   * thread sleeps, so it holds until this sleeper is done. */
+  old = atomic_fetch_add_explicit (&q->sleepers, 1, memory_order_seq_cst);
   key = atomic_load_explicit (&q->seq, memory_order_seq_cst);
-  es_heavy_barrier ();
+  if (!(old & ES_WAIT_TRUST))
+    es_heavy_barrier ();
   return key;
 }
 
@@ -161,10 +194,46 @@ wake_sources_locked (EsWaitQueue *q,
     }
 }
 
+/* Fenced mode, every FENCED_LOOK_EVERY notifies: back to the barrier
+ * protocol if nobody slept since the last look. */
+static void
+fenced_look (EsWaitQueue *q)
+{
+  guint n = atomic_load_explicit (&q->fenced_notifies, memory_order_relaxed) + 1;
+  guint sleeps;
+
+  atomic_store_explicit (&q->fenced_notifies, n, memory_order_relaxed);
+  if (n % FENCED_LOOK_EVERY != 0)
+    return;
+
+  sleeps = atomic_load_explicit (&q->sleeps, memory_order_relaxed);
+  if (atomic_exchange_explicit (&q->sleeps_seen, sleeps, memory_order_relaxed) == sleeps)
+    {
+      guint expected = ES_WAIT_FENCE | ES_WAIT_TRUST;
+
+      /* Only with no sleeper registered: each trusts the mode until it is
+       * done. A sleeper that registers afterwards sees no TRUST and uses
+       * the barrier; a notifier that still sees FENCE just fences. */
+      atomic_compare_exchange_strong_explicit (&q->sleepers, &expected, 0,
+                                               memory_order_seq_cst, memory_order_relaxed);
+    }
+}
+
 void
 es_wait_queue_notify_slow (EsWaitQueue *q)
 {
-  if (atomic_load_explicit (&q->sleepers, memory_order_relaxed) > 0)
+  guint sleepers = atomic_load_explicit (&q->sleepers, memory_order_relaxed);
+
+  if (sleepers & ES_WAIT_FENCE)
+    {
+      /* Fenced mode: the sleepers that trust it did not issue the barrier;
+       * order this notifier's store before reading their count. */
+      atomic_thread_fence (memory_order_seq_cst);
+      sleepers = atomic_load_explicit (&q->sleepers, memory_order_relaxed);
+      fenced_look (q);
+    }
+
+  if ((sleepers & ES_WAIT_SLEEPER_MASK) > 0)
     {
       atomic_fetch_add_explicit (&q->seq, 1, memory_order_release);
       futex_wake_all (&q->seq);

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* EsWaitQueue, the sleeping and waking under every blocking receive and
+ * publish (private API, linked from the internal library): the switch
+ * between the barrier protocol and fenced mode, and no lost wake-up in
+ * either mode. The public suites run the same code under the subscribers
+ * and publishers of both implementations. */
+
+#include "config.h"
+
+#include <glib.h>
+
+#include "es-wait-private.h"
+
+static guint
+mode_bits (EsWaitQueue *q)
+{
+  return atomic_load (&q->sleepers) & (ES_WAIT_FENCE | ES_WAIT_TRUST);
+}
+
+static gboolean
+membarrier_available (void)
+{
+  if (!atomic_load (&es_membarrier_registered))
+    {
+      g_test_skip ("membarrier is unavailable here: the queue always uses fences");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_wait_mode_switch (void)
+{
+  EsWaitQueue q;
+
+  g_test_summary ("Sleeps less than a millisecond apart switch a queue to fenced mode; "
+                  "notifies without a sleep in between switch it back, but never while a "
+                  "sleeper that trusts the mode is registered");
+
+  es_wait_queue_init (&q);
+  if (!membarrier_available ())
+    {
+      es_wait_queue_clear (&q);
+      return;
+    }
+
+  /* The first sleep has no predecessor: barrier mode. */
+  es_wait_queue_prepare (&q);
+  es_wait_queue_cancel (&q);
+  g_assert_cmpuint (mode_bits (&q), ==, 0);
+
+  /* The second, right after it: fenced. */
+  es_wait_queue_prepare (&q);
+  es_wait_queue_cancel (&q);
+  g_assert_cmpuint (mode_bits (&q), ==, ES_WAIT_FENCE | ES_WAIT_TRUST);
+  g_assert_cmpuint (atomic_load (&q.sleepers) & ES_WAIT_SLEEPER_MASK, ==, 0);
+
+  /* A registered sleeper trusts the mode: no amount of notifies clears it. */
+  es_wait_queue_prepare (&q);
+  for (guint i = 0; i < 8 * 1024; i++)
+    es_wait_queue_notify (&q);
+  g_assert_cmpuint (mode_bits (&q), ==, ES_WAIT_FENCE | ES_WAIT_TRUST);
+  es_wait_queue_cancel (&q);
+
+  /* Without sleepers, two looks without a sleep in between switch back. */
+  for (guint i = 0; i < 4 * 1024; i++)
+    es_wait_queue_notify (&q);
+  g_assert_cmpuint (mode_bits (&q), ==, 0);
+  g_assert_cmpuint (atomic_load (&q.sleepers), ==, 0);
+
+  /* Barrier mode again: a notify without sleepers stays on the fast path. */
+  for (guint i = 0; i < 4 * 1024; i++)
+    es_wait_queue_notify (&q);
+  g_assert_cmpuint (mode_bits (&q), ==, 0);
+
+  es_wait_queue_clear (&q);
+}
+
+/* Ping-pong: each side makes the other's flag true and notifies its queue,
+ * then sleeps on its own queue until its flag is set. A lost wake-up shows
+ * as a wait that runs into its deadline. */
+typedef struct {
+  EsWaitQueue queues[2];
+  atomic_int  flags[2];
+  guint       rounds;
+  guint       trickle_usec;     /* pause every 64 pings */
+  atomic_int  timeouts;
+} PingPong;
+
+static guint
+scaled (guint n)
+{
+  const char *scale = g_getenv ("ES_TEST_SCALE");
+
+  return scale != NULL ? MAX (1, (guint) (n * g_ascii_strtod (scale, NULL))) : n;
+}
+
+static void
+wait_for_flag (PingPong *p,
+               guint     me,
+               gboolean  spin)
+{
+  EsWaitQueue *q = &p->queues[me];
+
+  /* Polling only: the notifies to this queue see no sleeper. */
+  while (spin && !atomic_exchange (&p->flags[me], 0))
+    g_thread_yield ();
+  if (spin)
+    return;
+
+  while (!atomic_exchange (&p->flags[me], 0))
+    {
+      guint key = es_wait_queue_prepare (q);
+
+      if (atomic_load (&p->flags[me]))
+        {
+          es_wait_queue_cancel (q);
+          continue;
+        }
+      if (!es_wait_queue_wait (q, key, g_get_monotonic_time () + 2 * G_USEC_PER_SEC))
+        atomic_fetch_add (&p->timeouts, 1);
+    }
+}
+
+#define PHASE 3000
+
+static void
+set_flag (PingPong *p,
+          guint     other)
+{
+  atomic_store_explicit (&p->flags[other], 1, memory_order_release);
+  es_wait_queue_notify (&p->queues[other]);
+}
+
+static gpointer
+pong_thread (gpointer data)
+{
+  PingPong *p = data;
+
+  for (guint i = 0; i < p->rounds; i++)
+    {
+      /* Alternate blocks of sleeping (fenced mode) and polling (enough
+       * notifies without a sleep to switch back). */
+      wait_for_flag (p, 1, (i / PHASE) % 2 == 1);
+      set_flag (p, 0);
+    }
+  return NULL;
+}
+
+static void
+run_ping_pong (guint rounds,
+               guint trickle_usec)
+{
+  PingPong p = { .rounds = rounds, .trickle_usec = trickle_usec };
+  GThread *thread;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      es_wait_queue_init (&p.queues[i]);
+      atomic_init (&p.flags[i], 0);
+    }
+  atomic_init (&p.timeouts, 0);
+
+  thread = g_thread_new ("pong", pong_thread, &p);
+  for (guint i = 0; i < rounds; i++)
+    {
+      if (trickle_usec > 0 && i % 64 == 0)
+        g_usleep (trickle_usec);
+      set_flag (&p, 1);
+      wait_for_flag (&p, 0, FALSE);
+    }
+  g_thread_join (thread);
+
+  g_assert_cmpint (atomic_load (&p.timeouts), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    es_wait_queue_clear (&p.queues[i]);
+}
+
+static void
+test_wait_ping_pong (void)
+{
+  g_test_summary ("Two threads wake each other 20,000 times through a pair of queues, "
+                  "one of them switching between the barrier protocol and fenced mode "
+                  "every 3,000: no wake-up "
+                  "is lost (no wait runs into its deadline)");
+
+  run_ping_pong (scaled (20000), 200);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Es/Wait/mode-switch", test_wait_mode_switch);
+  g_test_add_func ("/Es/Wait/ping-pong", test_wait_ping_pong);
+
+  return g_test_run ();
+}
