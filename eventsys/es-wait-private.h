@@ -61,7 +61,9 @@ struct _EsWaitQueue
   atomic_uint sleepers;                   /* threads between prepare and wake-up, and the mode bits */
   atomic_int  armed_sources;              /* sources waiting for a wake-up */
   /* Fenced-mode bookkeeping, touched only by sleepers and by notifiers in
-   * fenced mode. Hints: races only shift when the mode switches. */
+   * fenced mode (away from the line every notify reads). Hints: races only
+   * shift when the mode switches. */
+  ES_CACHELINE_PAD (_pad0);
   atomic_uint     sleeps;                 /* sleeps so far */
   atomic_int_least64_t last_sleep_us;     /* monotonic time of the last sleep */
   atomic_uint     fenced_notifies;        /* notifies in fenced mode since the last look */
@@ -84,6 +86,10 @@ gboolean es_wait_queue_wait        (EsWaitQueue *q,
                                     guint        key,
                                     gint64       deadline);
 void     es_wait_queue_notify_slow (EsWaitQueue *q);
+
+/* Tests only: called by a thread switching @q to fenced mode, after it set
+ * ES_WAIT_FENCE and before its process-wide barrier. */
+extern void (*es_wait_fence_hook) (EsWaitQueue *q);
 
 /* 1 once membarrier is registered (before the first wait queue exists). */
 extern atomic_int es_membarrier_registered;

@@ -15,6 +15,7 @@
 #include "es-wait-private.h"
 
 atomic_int es_membarrier_registered = 0;
+void (*es_wait_fence_hook) (EsWaitQueue *q) = NULL;
 
 static gpointer
 register_membarrier (gpointer data)
@@ -97,12 +98,17 @@ es_wait_queue_prepare (EsWaitQueue *q)
       gint64 last = atomic_exchange_explicit (&q->last_sleep_us, now, memory_order_relaxed);
 
       atomic_fetch_add_explicit (&q->sleeps, 1, memory_order_relaxed);
+      /* FENCE first; once the barrier has made it visible to every
+       * notifier (each fences from its next notify on), TRUST. Only the
+       * thread that set FENCE sets TRUST: the switch back needs both bits,
+       * so FENCE cannot be cleared while that thread is in its barrier,
+       * and TRUST is never left without FENCE. */
       if (now - last < FENCED_SLEEP_GAP_USEC &&
-          !(atomic_load_explicit (&q->sleepers, memory_order_relaxed) & ES_WAIT_TRUST))
+          !(atomic_load_explicit (&q->sleepers, memory_order_relaxed) & ES_WAIT_FENCE) &&
+          !(atomic_fetch_or_explicit (&q->sleepers, ES_WAIT_FENCE, memory_order_seq_cst) & ES_WAIT_FENCE))
         {
-          /* FENCE first; once the barrier has made it visible to every
-           * notifier (each fences from its next notify on), TRUST. */
-          atomic_fetch_or_explicit (&q->sleepers, ES_WAIT_FENCE, memory_order_seq_cst);
+          if (G_UNLIKELY (es_wait_fence_hook != NULL))
+            es_wait_fence_hook (q);
           es_heavy_barrier ();
           atomic_fetch_or_explicit (&q->sleepers, ES_WAIT_TRUST, memory_order_seq_cst);
         }
@@ -117,6 +123,8 @@ es_wait_queue_prepare (EsWaitQueue *q)
   key = atomic_load_explicit (&q->seq, memory_order_seq_cst);
   if (!(old & ES_WAIT_TRUST))
     es_heavy_barrier ();
+  else
+    atomic_thread_fence (memory_order_seq_cst);   /* C11 orders the re-check only after a fence */
   return key;
 }
 

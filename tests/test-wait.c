@@ -12,6 +12,14 @@
 #include "es-wait-private.h"
 
 static guint
+scaled (guint n)
+{
+  const char *scale = g_getenv ("ES_TEST_SCALE");
+
+  return scale != NULL ? MAX (1, (guint) (n * g_ascii_strtod (scale, NULL))) : n;
+}
+
+static guint
 mode_bits (EsWaitQueue *q)
 {
   return atomic_load (&q->sleepers) & (ES_WAIT_FENCE | ES_WAIT_TRUST);
@@ -76,6 +84,186 @@ test_wait_mode_switch (void)
   es_wait_queue_clear (&q);
 }
 
+/* Two threads switch a queue to fenced mode at once; the first is held
+ * between setting FENCE and its barrier while the second goes through and
+ * notifiers try to switch back. The queue must never trust sleepers
+ * without fencing notifiers. */
+typedef struct {
+  EsWaitQueue q;
+  GThread    *held;        /* the thread the hook holds; set by itself */
+  atomic_int  in_window;
+  atomic_int  release;
+  atomic_int  done;
+} Race;
+
+static Race *race;
+
+static void
+race_hook (EsWaitQueue *q)
+{
+  if (g_thread_self () != race->held)
+    return;
+  atomic_store (&race->in_window, 1);
+  while (!atomic_load (&race->release))
+    g_usleep (100);
+}
+
+static gpointer
+race_enabler (gpointer data)
+{
+  Race *r = data;
+
+  r->held = g_thread_self ();
+  /* Two sleeps in a row: the second switches the mode. */
+  for (guint i = 0; i < 2; i++)
+    {
+      es_wait_queue_prepare (&r->q);
+      es_wait_queue_cancel (&r->q);
+    }
+  atomic_store (&r->done, 1);
+  return NULL;
+}
+
+static void
+test_wait_mode_race (void)
+{
+  Race r = { 0, };
+  GThread *enabler;
+  guint bits;
+
+  g_test_summary ("A thread switching a queue to fenced mode while another one does, and "
+                  "notifiers switch it back, never leaves sleepers trusting the mode "
+                  "without notifiers fencing");
+
+  es_wait_queue_init (&r.q);
+  if (!membarrier_available ())
+    {
+      es_wait_queue_clear (&r.q);
+      return;
+    }
+  atomic_init (&r.in_window, 0);
+  atomic_init (&r.release, 0);
+  atomic_init (&r.done, 0);
+  race = &r;
+  es_wait_fence_hook = race_hook;
+
+  enabler = g_thread_new ("enabler", race_enabler, &r);
+  while (!atomic_load (&r.in_window) && !atomic_load (&r.done))
+    g_usleep (100);
+  if (!atomic_load (&r.in_window))
+    {
+      /* Its sleep came more than a millisecond after the first (a slow
+       * machine, a sanitizer): no switch to hold. */
+      g_thread_join (enabler);
+      es_wait_fence_hook = NULL;
+      es_wait_queue_clear (&r.q);
+      g_test_skip ("the second sleep came too late to switch the mode");
+      return;
+    }
+
+  /* While it is held: another sleep, then many notifies with nobody
+   * sleeping. */
+  es_wait_queue_prepare (&r.q);
+  es_wait_queue_cancel (&r.q);
+  for (guint i = 0; i < 8 * 1024; i++)
+    es_wait_queue_notify (&r.q);
+  bits = atomic_load (&r.q.sleepers);
+  g_assert_false ((bits & ES_WAIT_TRUST) && !(bits & ES_WAIT_FENCE));
+
+  atomic_store (&r.release, 1);
+  g_thread_join (enabler);
+  es_wait_fence_hook = NULL;
+
+  bits = atomic_load (&r.q.sleepers);
+  g_assert_cmpuint (bits & ES_WAIT_SLEEPER_MASK, ==, 0);
+  g_assert_false ((bits & ES_WAIT_TRUST) && !(bits & ES_WAIT_FENCE));
+  es_wait_queue_clear (&r.q);
+}
+
+/* Threads that sleep (prepare + cancel) close together enable fenced mode
+ * at once while a notifier keeps disabling it: the mode bits must never
+ * say "trust" without "fence" (sleepers and notifiers would both skip
+ * their barrier). */
+typedef struct {
+  EsWaitQueue q;
+  atomic_int  stop;
+  atomic_int  bad;
+} Storm;
+
+static gpointer
+storm_sleeper (gpointer data)
+{
+  Storm *st = data;
+
+  GRand *rand = g_rand_new ();
+
+  /* Bursts of sleeps close enough to enable the mode, then quiet gaps long
+   * enough for the notifier to disable it; more threads than cores, so an
+   * enabler is often preempted between its steps. */
+  while (!atomic_load (&st->stop))
+    {
+      for (guint i = 0; i < 3; i++)
+        {
+          es_wait_queue_prepare (&st->q);
+          es_wait_queue_cancel (&st->q);
+        }
+      g_usleep (g_rand_int_range (rand, 0, 300));
+    }
+  g_rand_free (rand);
+  return NULL;
+}
+
+static gpointer
+storm_notifier (gpointer data)
+{
+  Storm *st = data;
+
+  while (!atomic_load (&st->stop))
+    {
+      guint bits;
+
+      es_wait_queue_notify (&st->q);
+      bits = atomic_load (&st->q.sleepers);
+      if ((bits & ES_WAIT_TRUST) && !(bits & ES_WAIT_FENCE))
+        atomic_store (&st->bad, 1);
+    }
+  return NULL;
+}
+
+static void
+test_wait_mode_storm (void)
+{
+  Storm st;
+  GThread *threads[5];
+  guint bits;
+
+  g_test_summary ("Several threads enabling fenced mode while a notifier disables it never "
+                  "leave the queue trusting sleepers without fencing notifiers");
+
+  es_wait_queue_init (&st.q);
+  atomic_init (&st.stop, 0);
+  atomic_init (&st.bad, 0);
+  if (!membarrier_available ())
+    {
+      es_wait_queue_clear (&st.q);
+      return;
+    }
+
+  for (guint i = 0; i < 4; i++)
+    threads[i] = g_thread_new ("storm-sleeper", storm_sleeper, &st);
+  threads[4] = g_thread_new ("storm-notifier", storm_notifier, &st);
+  g_usleep (scaled (500) * 1000);
+  atomic_store (&st.stop, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+
+  bits = atomic_load (&st.q.sleepers);
+  g_assert_cmpuint (bits & ES_WAIT_SLEEPER_MASK, ==, 0);
+  g_assert_false ((bits & ES_WAIT_TRUST) && !(bits & ES_WAIT_FENCE));
+  g_assert_cmpint (atomic_load (&st.bad), ==, 0);
+  es_wait_queue_clear (&st.q);
+}
+
 /* Ping-pong: each side makes the other's flag true and notifies its queue,
  * then sleeps on its own queue until its flag is set. A lost wake-up shows
  * as a wait that runs into its deadline. */
@@ -86,14 +274,6 @@ typedef struct {
   guint       trickle_usec;     /* pause every 64 pings */
   atomic_int  timeouts;
 } PingPong;
-
-static guint
-scaled (guint n)
-{
-  const char *scale = g_getenv ("ES_TEST_SCALE");
-
-  return scale != NULL ? MAX (1, (guint) (n * g_ascii_strtod (scale, NULL))) : n;
-}
 
 static void
 wait_for_flag (PingPong *p,
@@ -194,6 +374,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Es/Wait/mode-switch", test_wait_mode_switch);
+  g_test_add_func ("/Es/Wait/mode-race", test_wait_mode_race);
+  g_test_add_func ("/Es/Wait/mode-storm", test_wait_mode_storm);
   g_test_add_func ("/Es/Wait/ping-pong", test_wait_ping_pong);
 
   return g_test_run ();
