@@ -12,9 +12,38 @@ G_BEGIN_DECLS
 /* The counters the implementations charge and release. A zero-copy event is
  * charged once however many subscribers hold it; a static slot is charged
  * when published and released when the slowest subscriber passes it. */
-/* Buffered = charged - released. Publishers charge and receivers release,
- * each on a cache line of their own, so that counting costs no ping-pong. */
+/* Without a limit nobody needs the exact figure at once, only the gauges:
+ * each thread then counts in a stripe of its own (charges and releases
+ * alike), so that publishers on several threads do not take turns on one
+ * cache line for every event. A stripe's counters fill a quarter of its
+ * 128 bytes, so two stripes never share a line whatever the alignment. */
+#define ES_BUFFER_STRIPES 8
+
 typedef struct {
+  atomic_int_least64_t charged_bytes;
+  atomic_int_least64_t charged_events;
+  atomic_int_least64_t released_bytes;
+  atomic_int_least64_t released_events;
+  char                 _pad[128 - 4 * sizeof (atomic_int_least64_t)];
+} EsBufferStripe;
+
+/* This thread's stripe: assigned round-robin at its first use. */
+extern __thread guint8 _es_buffer_stripe __attribute__ ((tls_model ("initial-exec")));
+guint _es_buffer_stripe_assign (void);
+
+static inline guint
+_es_buffer_stripe_index (void)
+{
+  guint s = _es_buffer_stripe;
+
+  return G_LIKELY (s != 0) ? s - 1 : _es_buffer_stripe_assign ();
+}
+
+/* Buffered = charged - released. With a limit, publishers charge and
+ * receivers release on one pair of cache lines, so that a charge sees the
+ * total at once; without, in stripes. */
+typedef struct {
+  EsBufferStripe       stripes[ES_BUFFER_STRIPES];  /* used when limit == 0 */
   atomic_int_least64_t charged_bytes;
   atomic_int_least64_t charged_events;
   ES_CACHELINE_PAD (_pad0);
@@ -33,20 +62,30 @@ typedef struct {
 void _es_buffer_counters_crossed (EsBufferCounters *c,
                                   gboolean          above);
 
+/* The striped totals (no limit); see _es_buffer_counters_bytes(). */
+gint64 _es_buffer_counters_striped (EsBufferCounters *c,
+                                    gboolean          bytes);
+
 static inline gint64
 _es_buffer_counters_bytes (EsBufferCounters *c)
 {
-  /* Released first: a concurrent charge can only make the result larger. */
-  gint64 released = atomic_load_explicit (&c->released_bytes, memory_order_acquire);
+  gint64 released;
 
+  if (c->limit == 0)
+    return _es_buffer_counters_striped (c, TRUE);
+  /* Released first: a concurrent charge can only make the result larger. */
+  released = atomic_load_explicit (&c->released_bytes, memory_order_acquire);
   return atomic_load_explicit (&c->charged_bytes, memory_order_acquire) - released;
 }
 
 static inline gint64
 _es_buffer_counters_events (EsBufferCounters *c)
 {
-  gint64 released = atomic_load_explicit (&c->released_events, memory_order_acquire);
+  gint64 released;
 
+  if (c->limit == 0)
+    return _es_buffer_counters_striped (c, FALSE);
+  released = atomic_load_explicit (&c->released_events, memory_order_acquire);
   return atomic_load_explicit (&c->charged_events, memory_order_acquire) - released;
 }
 
@@ -77,8 +116,10 @@ _es_buffer_counters_try_charge (EsBufferCounters *c,
 {
   if (c->limit == 0)
     {
-      atomic_fetch_add_explicit (&c->charged_bytes, bytes, memory_order_relaxed);
-      atomic_fetch_add_explicit (&c->charged_events, 1, memory_order_relaxed);
+      EsBufferStripe *stripe = &c->stripes[_es_buffer_stripe_index ()];
+
+      atomic_fetch_add_explicit (&stripe->charged_bytes, bytes, memory_order_relaxed);
+      atomic_fetch_add_explicit (&stripe->charged_events, 1, memory_order_relaxed);
       return TRUE;
     }
   if ((guint64) (atomic_fetch_add_explicit (&c->charged_bytes, bytes, memory_order_relaxed) + bytes
@@ -99,6 +140,14 @@ _es_buffer_counters_release (EsBufferCounters *c,
                              gint64            bytes,
                              gint64            events)
 {
+  if (c->limit == 0)
+    {
+      EsBufferStripe *stripe = &c->stripes[_es_buffer_stripe_index ()];
+
+      atomic_fetch_add_explicit (&stripe->released_bytes, bytes, memory_order_release);
+      atomic_fetch_add_explicit (&stripe->released_events, events, memory_order_relaxed);
+      return;
+    }
   atomic_fetch_add_explicit (&c->released_bytes, bytes, memory_order_release);
   atomic_fetch_add_explicit (&c->released_events, events, memory_order_relaxed);
   if (c->limit != 0)

@@ -157,9 +157,46 @@ es_buffer_manager_class_init (EsBufferManagerClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
+__thread guint8 _es_buffer_stripe __attribute__ ((tls_model ("initial-exec")));
+
+guint
+_es_buffer_stripe_assign (void)
+{
+  static atomic_uint next;
+  guint s = atomic_fetch_add_explicit (&next, 1, memory_order_relaxed) % ES_BUFFER_STRIPES;
+
+  _es_buffer_stripe = (guint8) (s + 1);
+  return s;
+}
+
+gint64
+_es_buffer_counters_striped (EsBufferCounters *c,
+                             gboolean          bytes)
+{
+  gint64 released = 0, charged = 0;
+
+  /* Every release first, then every charge: an event is charged before it
+   * is released, so a concurrent publish or release can only make the
+   * result larger than the truth at the first load, never negative. */
+  for (guint i = 0; i < ES_BUFFER_STRIPES; i++)
+    released += atomic_load_explicit (bytes ? &c->stripes[i].released_bytes : &c->stripes[i].released_events,
+                                      memory_order_acquire);
+  for (guint i = 0; i < ES_BUFFER_STRIPES; i++)
+    charged += atomic_load_explicit (bytes ? &c->stripes[i].charged_bytes : &c->stripes[i].charged_events,
+                                     memory_order_acquire);
+  return charged - released;
+}
+
 static void
 es_buffer_manager_init (EsBufferManager *self)
 {
+  for (guint i = 0; i < ES_BUFFER_STRIPES; i++)
+    {
+      atomic_init (&self->counters.stripes[i].charged_bytes, 0);
+      atomic_init (&self->counters.stripes[i].charged_events, 0);
+      atomic_init (&self->counters.stripes[i].released_bytes, 0);
+      atomic_init (&self->counters.stripes[i].released_events, 0);
+    }
   atomic_init (&self->counters.charged_bytes, 0);
   atomic_init (&self->counters.charged_events, 0);
   atomic_init (&self->counters.released_bytes, 0);

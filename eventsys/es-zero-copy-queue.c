@@ -125,38 +125,28 @@ _es_zc_queue_push (EsZcQueue *queue,
   EsZcLane *lane = &queue->lanes[queue->n_lanes == 1 ? 0 : lane_index];
   EsZcCell *cells = lane_cells (queue, lane);
   gboolean single = es_owner_enter (&queue->prod);
-  guint64 pos = atomic_load_explicit (&lane->head, memory_order_relaxed);
+  guint64 pos;
   EsZcCell *cell;
 
-  if (!single)
-    es_owner_claim (&queue->prod);
-
-  for (;;)
+  if (single)
+    pos = atomic_load_explicit (&lane->head, memory_order_relaxed);
+  else
     {
-      gint64 dif;
-
-      cell = &cells[pos & queue->mask];
-      dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos;
-      if (dif == 0)
-        {
-          if (single)
-            {
-              atomic_store_explicit (&lane->head, pos + 1, memory_order_relaxed);
-              break;
-            }
-          if (atomic_compare_exchange_weak_explicit (&lane->head, &pos, pos + 1,
-                                                     memory_order_relaxed, memory_order_relaxed))
-            break;
-        }
-      else
-        {
-          /* dif < 0 only while a consumer that already released its
-           * reservation finishes with this cell: a few instructions. */
-          if (dif < 0)
-            es_cpu_relax ();
-          pos = atomic_load_explicit (&lane->head, memory_order_relaxed);
-        }
+      /* Several producers: the reservation guarantees this lane a free
+       * cell for each of them, so claim a position with one RMW that
+       * cannot fail (no CAS retries while they contend). */
+      es_owner_claim (&queue->prod);
+      pos = atomic_fetch_add_explicit (&lane->head, 1, memory_order_relaxed);
     }
+
+  /* The cell is free once its sequence says so: at once, or (dif < 0)
+   * after a consumer that already released its reservation finishes with
+   * it, a few instructions later. */
+  cell = &cells[pos & queue->mask];
+  while ((gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos < 0)
+    es_cpu_relax ();
+  if (single)
+    atomic_store_explicit (&lane->head, pos + 1, memory_order_relaxed);
 
   cell->event = event;
   atomic_store_explicit (&cell->seq, pos + 1, memory_order_release);
