@@ -17,11 +17,14 @@ typedef struct _EsEnvelopeCache EsEnvelopeCache;
  * So a publish reuses an envelope its receivers returned, with no
  * allocator lock and one RMW per envelope on the freeing side.
  *
- * Both lists are bounded (the stack's depth travels in its head's top bits);
- * beyond that, and for larger envelopes, GSlice is used. A cache whose
- * thread exits is closed (its stack refuses pushes; late frees go to GSlice)
- * and handed to the next thread that needs one. Under AddressSanitizer
- * every envelope comes from GSlice, so that use-after-free stays visible.
+ * Cached envelopes are whole, line-aligned blocks, and handing one out
+ * prefetches the next one's lines for writing (they were last written on
+ * the freeing thread's core). Both lists are bounded (the stack's depth
+ * travels in its head's top bits); beyond that an envelope is freed. Larger
+ * envelopes come from GSlice. A cache whose thread exits is closed (its
+ * stack refuses pushes; late frees free) and handed to the next thread
+ * that needs one. Under AddressSanitizer every envelope comes from GSlice,
+ * so that use-after-free stays visible.
  */
 
 #define ES_ENVELOPE_SMALL 64

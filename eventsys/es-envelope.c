@@ -28,6 +28,21 @@
 #endif
 
 #define SMALL_SIZE   (sizeof (EsEvent) + ES_ENVELOPE_SMALL)
+/* Recycled envelopes are whole, aligned cache lines: a 64-byte event then
+ * spans three lines, never four, on its way to the receivers and back. */
+#define SMALL_ALLOC  ((SMALL_SIZE + ES_CACHELINE - 1) & ~(gsize) (ES_CACHELINE - 1))
+
+static inline gpointer
+small_alloc (void)
+{
+  return g_aligned_alloc (1, SMALL_ALLOC, ES_CACHELINE);
+}
+
+static inline void
+small_free (gpointer mem)
+{
+  g_aligned_free (mem);
+}
 #define MAX_LOCAL    4096u
 #define MAX_REMOTE   4096u
 /* The remote stack's head: the top envelope's address in the low 48 bits,
@@ -89,7 +104,7 @@ free_chain (gpointer mem)
     {
       gpointer next = link_get (mem);
 
-      g_slice_free1 (SMALL_SIZE, mem);
+      small_free (mem);
       mem = next;
     }
 }
@@ -100,7 +115,7 @@ cache_release (gpointer data)
   EsEnvelopeCache *cache = data;
   uintptr_t remote;
 
-  /* Close first: from here late frees go to GSlice, never onto a stack
+  /* Close first: from here late frees free, never push onto a stack
    * nobody drains. */
   remote = atomic_exchange_explicit (&cache->remote, CLOSED, memory_order_acquire);
   free_chain ((gpointer) (uintptr_t) (remote & PTR_MASK));
@@ -175,11 +190,11 @@ _es_envelope_alloc (gsize             inline_size,
        * the next publish rather than stalling its first locked instruction
        * behind their transfer. */
       if (next != NULL)
-        for (gsize off = 0; off < SMALL_SIZE; off += 64)
+        for (gsize off = 0; off < SMALL_ALLOC; off += ES_CACHELINE)
           prefetch_for_write ((const char *) next + off);
       return mem;
     }
-  return g_slice_alloc (SMALL_SIZE);
+  return small_alloc ();
 }
 
 void
@@ -204,7 +219,7 @@ _es_envelope_free (gpointer          mem,
           origin->n_local++;
           return;
         }
-      g_slice_free1 (SMALL_SIZE, mem);
+      small_free (mem);
       return;
     }
 
@@ -215,7 +230,7 @@ _es_envelope_free (gpointer          mem,
 
       if (head == CLOSED || depth >= MAX_REMOTE)
         {
-          g_slice_free1 (SMALL_SIZE, mem);
+          small_free (mem);
           return;
         }
       link_set (mem, (gpointer) (uintptr_t) (head & PTR_MASK));

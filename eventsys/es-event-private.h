@@ -31,8 +31,11 @@ struct _EsEvent
   guint8          has_parent;     /* parent was set by es_event_set_traceparent() */
   guint64         sequence;
   gint64          timestamp;
-  EsTraceContext  trace;          /* written once, when sealed */
-  EsTraceContext  parent;         /* written only before sealing */
+  /* Before sealing: the parent's ids from es_event_set_traceparent() (when
+   * has_parent). Sealing then writes only the span-id and mode, so a
+   * thread copying the event to publish it again may read the ids at
+   * any time. */
+  EsTraceContext  trace;
   gsize           size;
   gpointer        payload;        /* owned unless inline */
   /* Zero-copy accounting: the buffer manager charge is released when the

@@ -72,7 +72,6 @@ es_event_alloc (const EsEventTypeInfo *info,
   event->sequence = 0;
   event->timestamp = 0;
   memset (&event->trace, 0, sizeof event->trace);
-  memset (&event->parent, 0, sizeof event->parent);
   event->size = inline_size;
   event->payload = event->inline_data;
   atomic_init (&event->queued_in, 0);
@@ -565,7 +564,7 @@ es_event_set_traceparent (EsEvent     *event,
 
   if (!_es_trace_context_parse (traceparent, &ctx, error))
     return FALSE;
-  event->parent = ctx;
+  event->trace = ctx;
   event->has_parent = TRUE;
   return TRUE;
 }
@@ -579,8 +578,10 @@ stamp (EsEvent *event,
   event->type_index = type_index;
   event->sequence = sequence;
   event->timestamp = g_get_monotonic_time ();
-  _es_trace_context_init_lazy (&event->trace, event->has_parent ? &event->parent : NULL,
-                               trace_salt, type_index, sequence);
+  if (event->has_parent)
+    _es_trace_context_init_child (&event->trace, trace_salt, type_index, sequence);
+  else
+    _es_trace_context_init_lazy (&event->trace, NULL, trace_salt, type_index, sequence);
 }
 
 EsEvent *
@@ -609,7 +610,14 @@ _es_event_seal (EsEvent *event,
   copy->priority = event->priority;
   copy->payload_kind = event->payload_kind;
   copy->has_parent = event->has_parent;
-  copy->parent = event->parent;
+  memset (&copy->trace, 0, sizeof copy->trace);
+  if (event->has_parent)
+    {
+      /* The ids only: the first publisher may be writing the rest. */
+      copy->trace.trace_hi = event->trace.trace_hi;
+      copy->trace.trace_lo = event->trace.trace_lo;
+      copy->trace.flags = event->trace.flags;
+    }
   copy->size = event->size;
   atomic_init (&copy->queued_in, 0);
   copy->charged_to = NULL;
@@ -674,7 +682,6 @@ _es_event_new_from_slot (GType                 event_type,
   event->sequence = sequence;
   event->timestamp = timestamp;
   event->trace = *trace;
-  memset (&event->parent, 0, sizeof event->parent);
   atomic_init (&event->queued_in, 0);
   event->charged_to = NULL;
   return event;

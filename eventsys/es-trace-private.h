@@ -51,6 +51,12 @@ void                  _es_trace_context_init_lazy  (EsTraceContext       *ctx,
                                                     guint64               salt,
                                                     guint32               type_index,
                                                     guint64               sequence);
+/* Turns @ctx, which holds a parent's ids, into its child's context in
+ * place: writes only the span-id and the mode (see EsEvent.trace). */
+void                  _es_trace_context_init_child (EsTraceContext       *ctx,
+                                                    guint64               salt,
+                                                    guint32               type_index,
+                                                    guint64               sequence);
 /* The ids of @ctx. */
 void                  _es_trace_context_resolve    (const EsTraceContext *ctx,
                                                     EsTraceContext       *out);

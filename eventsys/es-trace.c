@@ -38,8 +38,6 @@ _es_trace_context_init_lazy (EsTraceContext       *ctx,
                              guint32               type_index,
                              guint64               sequence)
 {
-  guint64 seed = ((guint64) type_index << 48) ^ sequence;
-
   if (parent == NULL)
     parent = _es_trace_current_ctx;
 
@@ -48,11 +46,22 @@ _es_trace_context_init_lazy (EsTraceContext       *ctx,
       ctx->trace_hi = parent->trace_hi;
       ctx->trace_lo = parent->trace_lo;
       ctx->flags = parent->flags;
-      ctx->span_id = seed ^ mix64 (salt);
-      ctx->mode = ES_TRACE_DERIVE_SPAN;
+      _es_trace_context_init_child (ctx, salt, type_index, sequence);
     }
   else
     _es_trace_context_init_root (ctx, salt, type_index, sequence);
+}
+
+void
+_es_trace_context_init_child (EsTraceContext *ctx,
+                              guint64         salt,
+                              guint32         type_index,
+                              guint64         sequence)
+{
+  guint64 seed = ((guint64) type_index << 48) ^ sequence;
+
+  ctx->span_id = seed ^ mix64 (salt);
+  ctx->mode = ES_TRACE_DERIVE_SPAN;
 }
 
 void
