@@ -73,17 +73,6 @@ static __thread gboolean my_cache_gone __attribute__ ((tls_model ("initial-exec"
 static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
 static EsEnvelopeCache *idle;
 
-static inline void
-prefetch_for_write (const void *p)
-{
-#if defined(__x86_64__)
-  /* PREFETCHW: a no-op on CPUs without it. */
-  __asm__ volatile ("prefetchw %0" : : "m" (*(const char *) p));
-#else
-  __builtin_prefetch (p, 1, 3);
-#endif
-}
-
 static inline gpointer
 link_get (gpointer mem)
 {
@@ -191,7 +180,7 @@ _es_envelope_alloc (gsize             inline_size,
        * behind their transfer. */
       if (next != NULL)
         for (gsize off = 0; off < SMALL_ALLOC; off += ES_CACHELINE)
-          prefetch_for_write ((const char *) next + off);
+          es_prefetch_write ((const char *) next + off);
       return mem;
     }
   return small_alloc ();

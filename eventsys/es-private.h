@@ -26,6 +26,19 @@ es_cpu_relax (void)
 #endif
 }
 
+/* Asks for the cache line at @p for writing, without waiting for it: for
+ * lines another core wrote last, so that a later store does not stall. */
+static inline void
+es_prefetch_write (const void *p)
+{
+#if defined(__x86_64__)
+  /* PREFETCHW: a no-op on CPUs without it. */
+  __asm__ volatile ("prefetchw %0" : : "m" (*(const char *) p));
+#else
+  __builtin_prefetch (p, 1, 3);
+#endif
+}
+
 /* A per-thread address: identifies the calling thread without a call.
  * Initial-exec, so reading it is one instruction in the shared library. */
 extern __thread char _es_thread_marker __attribute__ ((tls_model ("initial-exec")));
