@@ -54,6 +54,13 @@ typedef gboolean (*EsWaitSourceReadyFunc) (gpointer data);
 #define ES_WAIT_FENCE        0x80000000u  /* fenced mode: notifiers fence */
 #define ES_WAIT_TRUST        0x40000000u  /* fenced mode is visible: sleepers skip the barrier */
 #define ES_WAIT_SLEEPER_MASK 0x3fffffffu
+/* In fenced mode, notifiers look this often whether anyone slept since the
+ * last look; if not, the queue switches back. Large, because each switch
+ * costs a sleeper a process-wide barrier, and in a virtual machine that
+ * barrier waits for every vCPU running one of our threads, preempted ones
+ * included (milliseconds under steal); while high-rate publishing runs
+ * with nobody sleeping, the switch back still comes within milliseconds. */
+#define ES_WAIT_FENCED_LOOK_EVERY 32768u
 
 struct _EsWaitQueue
 {

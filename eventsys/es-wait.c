@@ -82,10 +82,6 @@ es_wait_queue_clear (EsWaitQueue *q)
  * process-wide barrier costs microseconds (IPIs, in a VM exits), a fence
  * per notify tens of nanoseconds. */
 #define FENCED_SLEEP_GAP_USEC 1000
-/* In fenced mode, notifiers look this often whether anyone slept since the
- * last look; if not, fences cost more than barriers would and the queue
- * switches back. */
-#define FENCED_LOOK_EVERY 1024
 
 guint
 es_wait_queue_prepare (EsWaitQueue *q)
@@ -202,7 +198,7 @@ wake_sources_locked (EsWaitQueue *q,
     }
 }
 
-/* Fenced mode, every FENCED_LOOK_EVERY notifies: back to the barrier
+/* Fenced mode, every ES_WAIT_FENCED_LOOK_EVERY notifies: back to the barrier
  * protocol if nobody slept since the last look. */
 static void
 fenced_look (EsWaitQueue *q)
@@ -211,7 +207,7 @@ fenced_look (EsWaitQueue *q)
   guint sleeps;
 
   atomic_store_explicit (&q->fenced_notifies, n, memory_order_relaxed);
-  if (n % FENCED_LOOK_EVERY != 0)
+  if (n % ES_WAIT_FENCED_LOOK_EVERY != 0)
     return;
 
   sleeps = atomic_load_explicit (&q->sleeps, memory_order_relaxed);

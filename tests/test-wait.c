@@ -65,19 +65,19 @@ test_wait_mode_switch (void)
 
   /* A registered sleeper trusts the mode: no amount of notifies clears it. */
   es_wait_queue_prepare (&q);
-  for (guint i = 0; i < 8 * 1024; i++)
+  for (guint i = 0; i < 3 * ES_WAIT_FENCED_LOOK_EVERY; i++)
     es_wait_queue_notify (&q);
   g_assert_cmpuint (mode_bits (&q), ==, ES_WAIT_FENCE | ES_WAIT_TRUST);
   es_wait_queue_cancel (&q);
 
   /* Without sleepers, two looks without a sleep in between switch back. */
-  for (guint i = 0; i < 4 * 1024; i++)
+  for (guint i = 0; i < 3 * ES_WAIT_FENCED_LOOK_EVERY; i++)
     es_wait_queue_notify (&q);
   g_assert_cmpuint (mode_bits (&q), ==, 0);
   g_assert_cmpuint (atomic_load (&q.sleepers), ==, 0);
 
   /* Barrier mode again: a notify without sleepers stays on the fast path. */
-  for (guint i = 0; i < 4 * 1024; i++)
+  for (guint i = 0; i < 3 * ES_WAIT_FENCED_LOOK_EVERY; i++)
     es_wait_queue_notify (&q);
   g_assert_cmpuint (mode_bits (&q), ==, 0);
 
@@ -165,7 +165,7 @@ test_wait_mode_race (void)
    * sleeping. */
   es_wait_queue_prepare (&r.q);
   es_wait_queue_cancel (&r.q);
-  for (guint i = 0; i < 8 * 1024; i++)
+  for (guint i = 0; i < 3 * ES_WAIT_FENCED_LOOK_EVERY; i++)
     es_wait_queue_notify (&r.q);
   bits = atomic_load (&r.q.sleepers);
   g_assert_false ((bits & ES_WAIT_TRUST) && !(bits & ES_WAIT_FENCE));
@@ -347,6 +347,13 @@ run_ping_pong (guint rounds,
       if (trickle_usec > 0 && i % 64 == 0)
         g_usleep (trickle_usec);
       set_flag (&p, 1);
+      if ((i / PHASE) % 2 == 1)
+        {
+          /* The other side polls: enough notifies without a sleep (spurious
+           * ones are allowed) to switch its queue back. */
+          for (guint k = 0; k < 2 * ES_WAIT_FENCED_LOOK_EVERY / PHASE + 1; k++)
+            es_wait_queue_notify (&p.queues[1]);
+        }
       wait_for_flag (&p, 0, FALSE);
     }
   g_thread_join (thread);
