@@ -298,9 +298,13 @@ es_event_get_event_type (const EsEvent *event)
  * @event: an #EsEvent
  *
  * The sequence number given at publish time. Sequence numbers count the
- * events published of one type in one system: a subscriber of a single type
- * sees them increase, and a gap means events it did not receive (dropped,
- * or published before it subscribed).
+ * events published of one type in one system, and each is given once. A
+ * subscriber sees the events that one thread published in increasing
+ * sequence order. Events that several threads publish at the same moment
+ * may arrive in either order on the zero-copy implementation (the number
+ * is taken before the event is queued); the static implementation queues
+ * them in sequence order. With that exception, a gap means events the
+ * subscriber did not receive (dropped, or published before it subscribed).
  *
  * Returns: the sequence number, 0 before the event is published
  *

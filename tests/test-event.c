@@ -294,6 +294,85 @@ test_event_sequence (EsFixture     *f,
     }
 }
 
+typedef struct {
+  EsPublisher *pub;
+  guint        index;
+  guint        n;
+} SeqThread;
+
+static gpointer
+sequence_publisher (gpointer data)
+{
+  SeqThread *t = data;
+
+  for (guint i = 0; i < t->n; i++)
+    {
+      /* value: this thread's count; seq: which thread. */
+      EsTestTick tick = { (gint32) i, t->index };
+
+      g_assert_true (es_publisher_publish_data (t->pub, &tick, sizeof tick, NULL, NULL));
+    }
+  return NULL;
+}
+
+static void
+test_event_sequence_threads (EsFixture     *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsSubscriber) sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_TICK, &error);
+  guint per_thread = es_test_scaled (20000, 500);
+  GThread *threads[4];
+  EsPublisher *pubs[4];
+  SeqThread t[4];
+  guint64 last_seq = 0, last_of[4] = { 0, };
+  gint last_value[4] = { -1, -1, -1, -1 };
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  gboolean in_order = f->impl == ES_IMPLEMENTATION_STATIC_FAST_PATH;
+
+  g_test_summary ("With four threads publishing one type at once, each sequence number is "
+                  "given once and each thread's events arrive in sequence order; on the "
+                  "static implementation all of them do");
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      pubs[i] = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_TICK, &error);
+      g_assert_no_error (error);
+      t[i] = (SeqThread) { pubs[i], i, per_thread };
+      threads[i] = g_thread_new ("seq-pub", sequence_publisher, &t[i]);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads) * per_thread; i++)
+    {
+      g_autoptr(EsEvent) event = es_test_receive (sub);
+      const EsTestTick *tick = es_event_get_data (event, NULL);
+      gint64 *seq = g_new (gint64, 1);
+      guint who;
+
+      *seq = (gint64) es_event_get_sequence (event);
+      g_assert_cmpint (*seq, >, 0);
+      g_assert_false (g_hash_table_contains (seen, seq));
+      g_hash_table_add (seen, seq);
+      if (in_order)
+        g_assert_cmpuint ((guint64) *seq, >, last_seq);
+      last_seq = (guint64) *seq;
+
+      /* Each thread's own events: in order, and numbered in order. */
+      who = tick->seq;
+      g_assert_cmpuint (who, <, G_N_ELEMENTS (threads));
+      g_assert_cmpint (tick->value, ==, last_value[who] + 1);
+      g_assert_cmpuint ((guint64) *seq, >, last_of[who]);
+      last_value[who] = tick->value;
+      last_of[who] = (guint64) *seq;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_thread_join (threads[i]);
+      g_object_unref (pubs[i]);
+    }
+}
+
 static void
 test_event_traceparent (EsFixture     *f,
                         gconstpointer  data)
@@ -524,6 +603,7 @@ main (int   argc,
   es_test_add ("Event/priority-seal", test_event_priority_seal);
   es_test_add ("Event/sealed-subprocess", test_event_sealed_subprocess);
   es_test_add ("Event/sequence", test_event_sequence);
+  es_test_add ("Event/sequence-threads", test_event_sequence_threads);
   es_test_add ("Event/traceparent", test_event_traceparent);
   es_test_add ("Event/traceparent-invalid", test_event_traceparent_invalid);
   es_test_add ("Event/null-args", test_event_null_args);
