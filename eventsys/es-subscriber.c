@@ -530,14 +530,15 @@ pull_data (EsSubscriber        *self,
 
   if (G_UNLIKELY (priv->ep->core->metrics != NULL))
     {
-      /* Latency needs the publish timestamps: take them in chunks. On this
-       * path only the publisher's samples (negative) carry a time. */
+      /* Latency needs the publish timestamps: take them in chunks. The
+       * static implementation gives times only for the samples its
+       * publisher picked (negative), so this loop records nothing else. */
       gint64 timestamps[64];
       const EsEventTypeInfo *info = priv->ep->type_info;
 
       n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (timestamps)), timestamps);
       for (guint i = 0; i < n; i++)
-        if (G_UNLIKELY (timestamps[i] < 0))
+        if (G_UNLIKELY (timestamps[i] != 0))
           _es_metrics_record_latency (priv->ep->core->metrics, info->gtype, info->index, timestamps[i]);
     }
   else

@@ -38,8 +38,12 @@ G_DECLARE_DERIVABLE_TYPE (EsSubscriber, es_subscriber, ES, SUBSCRIBER, GObject)
  * @try_receive_events: take up to @max_events queued events without waiting;
  *   returns how many were stored in @events (owned by the caller)
  * @try_receive_data: copy up to @max_elements queued plain-data payloads of
- *   @element_size bytes into @data without waiting, and their publish
- *   timestamps into @timestamps unless it is %NULL; returns how many
+ *   @element_size bytes into @data without waiting, and, unless @timestamps
+ *   is %NULL (metrics are off), one entry per payload into @timestamps for
+ *   the latency metrics: its publish time (g_get_monotonic_time()), 0 if it
+ *   has none, or the negated publish time of an event the implementation
+ *   picked as a latency sample (recorded whatever the sampling countdown
+ *   says); returns how many
  * @get_queue_depth: events queued for this subscriber now
  * @get_published_count: events published to this subscriber since it
  *   subscribed (delivered + dropped + filtered + still queued)
