@@ -216,6 +216,35 @@ es_test_publish_packet (EsPublisher *pub,
   g_assert_no_error (error);
 }
 
+typedef struct {
+  EsPublisher *pub;       /* owned */
+  guint32      publisher;
+  guint64      n;
+} PacketsThread;
+
+static gpointer
+publish_packets_thread (gpointer data)
+{
+  PacketsThread *t = data;
+
+  for (guint64 i = 0; i < t->n; i++)
+    es_test_publish_packet (t->pub, t->publisher, i);
+  g_object_unref (t->pub);
+  g_free (t);
+  return NULL;
+}
+
+GThread *
+es_test_publish_packets_thread (EsPublisher *pub,
+                                guint32      publisher,
+                                guint64      n)
+{
+  PacketsThread *t = g_new (PacketsThread, 1);
+
+  *t = (PacketsThread) { g_object_ref (pub), publisher, n };
+  return g_thread_new ("packets", publish_packets_thread, t);
+}
+
 void
 es_test_publish_tick (EsPublisher *pub,
                       gint32       value)

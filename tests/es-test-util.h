@@ -84,6 +84,11 @@ void                  es_test_publish_packet    (EsPublisher          *pub,
                                                  guint64               counter);
 void                  es_test_publish_tick      (EsPublisher          *pub,
                                                  gint32                value);
+/* A thread that publishes packets 0 .. @n - 1 of @publisher through @pub
+ * (es_test_publish_packet()); join it with g_thread_join(). */
+GThread              *es_test_publish_packets_thread (EsPublisher     *pub,
+                                                      guint32          publisher,
+                                                      guint64          n);
 EsEvent              *es_test_receive           (EsSubscriber         *sub) G_GNUC_WARN_UNUSED_RESULT;
 guint                 es_test_drain             (EsSubscriber         *sub);
 

@@ -294,39 +294,15 @@ test_event_sequence (EsFixture     *f,
     }
 }
 
-typedef struct {
-  EsPublisher *pub;
-  guint        index;
-  guint        n;
-} SeqThread;
-
-static gpointer
-sequence_publisher (gpointer data)
-{
-  SeqThread *t = data;
-
-  for (guint i = 0; i < t->n; i++)
-    {
-      /* value: this thread's count; seq: which thread. */
-      EsTestTick tick = { (gint32) i, t->index };
-
-      g_assert_true (es_publisher_publish_data (t->pub, &tick, sizeof tick, NULL, NULL));
-    }
-  return NULL;
-}
-
 static void
 test_event_sequence_threads (EsFixture     *f,
                              gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EsSubscriber) sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_TICK, &error);
+  g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   guint per_thread = es_test_scaled (20000, 500);
   GThread *threads[4];
-  EsPublisher *pubs[4];
-  SeqThread t[4];
   guint64 last_seq = 0, last_of[4] = { 0, };
-  gint last_value[4] = { -1, -1, -1, -1 };
+  gint64 next_counter[4] = { 0, };
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gboolean in_order = f->impl == ES_IMPLEMENTATION_STATIC_FAST_PATH;
 
@@ -334,21 +310,21 @@ test_event_sequence_threads (EsFixture     *f,
                   "given once and each thread's events arrive in sequence order; on the "
                   "static implementation all of them do");
 
-  g_assert_no_error (error);
+  /* A publisher per thread: each thread owns its publisher's fast path,
+   * and the type's sequence is shared. */
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     {
-      pubs[i] = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_TICK, &error);
-      g_assert_no_error (error);
-      t[i] = (SeqThread) { pubs[i], i, per_thread };
-      threads[i] = g_thread_new ("seq-pub", sequence_publisher, &t[i]);
+      g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
+
+      threads[i] = es_test_publish_packets_thread (pub, i, per_thread);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (threads) * per_thread; i++)
     {
       g_autoptr(EsEvent) event = es_test_receive (sub);
-      const EsTestTick *tick = es_event_get_data (event, NULL);
+      const EsTestPacket *packet = es_event_get_data (event, NULL);
       gint64 *seq = g_new (gint64, 1);
-      guint who;
+      guint who = packet->publisher;
 
       *seq = (gint64) es_event_get_sequence (event);
       g_assert_cmpint (*seq, >, 0);
@@ -359,18 +335,14 @@ test_event_sequence_threads (EsFixture     *f,
       last_seq = (guint64) *seq;
 
       /* Each thread's own events: in order, and numbered in order. */
-      who = tick->seq;
       g_assert_cmpuint (who, <, G_N_ELEMENTS (threads));
-      g_assert_cmpint (tick->value, ==, last_value[who] + 1);
+      g_assert_cmpint ((gint64) packet->counter, ==, next_counter[who]);
       g_assert_cmpuint ((guint64) *seq, >, last_of[who]);
-      last_value[who] = tick->value;
+      next_counter[who]++;
       last_of[who] = (guint64) *seq;
     }
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    {
-      g_thread_join (threads[i]);
-      g_object_unref (pubs[i]);
-    }
+    g_thread_join (threads[i]);
 }
 
 static void
@@ -535,28 +507,13 @@ test_event_null_args (EsFixture     *f,
 
 /* --- envelopes outliving the thread that made them -------------------------- */
 
-typedef struct {
-  EsPublisher *pub;
-  guint        n;
-} EnvelopePublisher;
-
-static gpointer
-envelope_publisher_thread (gpointer data)
-{
-  EnvelopePublisher *p = data;
-
-  for (guint i = 0; i < p->n; i++)
-    es_test_publish_packet (p->pub, 7, i);
-  return NULL;
-}
-
 static void
 test_event_envelopes_across_threads (EsFixture     *f,
                                      gconstpointer  data)
 {
   g_autoptr(EsSubscriber) sub = es_test_new_subscriber (f, ES_TEST_TYPE_PACKET);
   g_autoptr(EsPublisher) pub = es_test_new_publisher (f, ES_TEST_TYPE_PACKET);
-  EnvelopePublisher p = { pub, 600 };
+  const guint n = 600;
   g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func ((GDestroyNotify) es_event_unref);
 
   g_test_summary ("envelopes made on a thread that has exited (their memory returns to that thread's "
@@ -566,9 +523,9 @@ test_event_envelopes_across_threads (EsFixture     *f,
    * envelopes are released: receive them all first, free them after. */
   for (guint round = 0; round < 3; round++)
     {
-      GThread *thread = g_thread_new ("envelopes", envelope_publisher_thread, &p);
+      GThread *thread = es_test_publish_packets_thread (pub, 7, n);
 
-      for (guint i = 0; i < p.n; i++)
+      for (guint i = 0; i < n; i++)
         {
           EsEvent *ev = es_test_receive (sub);
           const EsTestPacket *packet = es_event_get_data (ev, NULL);
