@@ -4,7 +4,8 @@
  *
  *   es-static          static fast path: es_publisher_publish_data() of a
  *                      64-byte ES_DEFINE_EVENT_TYPE struct, es_subscriber_receive_data()
- *   es-static-batch    the same, received with es_subscriber_receive_data_batch()
+ *   es-static-batch    the same in batches of 256: es_publisher_publish_data_batch(),
+ *                      es_subscriber_receive_data_batch()
  *   es-zerocopy        zero-copy: es_event_new() + es_publisher_publish(), one shared
  *                      envelope per event, es_subscriber_receive()
  *   es-zerocopy-batch  the same, received with es_subscriber_receive_batch()
@@ -178,6 +179,39 @@ es_abort (BenchRun *run)
 /* ---------------------------------------------------------------------- */
 /* Publishers                                                              */
 
+/* es-static-batch: ES_BATCH events at a time with es_publisher_publish_data_batch(). */
+static void
+es_static_publish_batches (BenchRun *run, guint index, EsPublisher *pub, BenchPacer *pacer)
+{
+  const BenchParams *p = run->p;
+  BenchEvent *batch = g_aligned_alloc0 (ES_BATCH, sizeof (BenchEvent), BENCH_CACHELINE);
+  GError *error = NULL;
+
+  for (guint64 i = 0; i < p->events_per_pub;)
+    {
+      guint k = (guint) MIN ((guint64) ES_BATCH, p->events_per_pub - i);
+      guint done = 0;
+
+      for (guint j = 0; j < k; j++)
+        bench_event_fill (&batch[j], pacer, index, i + j, sizeof (BenchEvent));
+      if (G_UNLIKELY (!es_publisher_publish_data_batch (pub, batch, sizeof (BenchEvent), k, &done, NULL, &error)))
+        {
+          if (!bench_run_aborted (run))
+            bench_run_fail (run, "publisher %u: es_publisher_publish_data_batch at #%" G_GUINT64_FORMAT ": %s",
+                            index, i + done, error->message);
+          g_clear_error (&error);
+          break;
+        }
+      if (G_UNLIKELY (done != k))
+        {
+          bench_run_fail (run, "publisher %u: es_publisher_publish_data_batch published %u of %u", index, done, k);
+          break;
+        }
+      i += k;
+    }
+  g_aligned_free (batch);
+}
+
 static void
 es_static_publisher (BenchRun *run, guint index)
 {
@@ -195,6 +229,12 @@ es_static_publisher (BenchRun *run, guint index)
   GError *error = NULL;
 
   bench_pacer_init (&pacer, run);
+  if (e->batch && p->workload != BENCH_W5)
+    {
+      es_static_publish_batches (run, index, pub, &pacer);
+      g_aligned_free (buf);
+      return;
+    }
   for (guint64 i = 0; i < p->events_per_pub; i++)
     {
       gboolean ok;
@@ -628,7 +668,7 @@ const BenchContender bench_es_contenders[] = {
   { "es-static", "eventsys static fast path: publish_data / receive_data (W4: attach)",
     BENCH_WL (BENCH_W1) | BENCH_WL (BENCH_W2) | BENCH_WL (BENCH_W3) | BENCH_WL (BENCH_W4) |
     BENCH_WL (BENCH_W5) | BENCH_WL (BENCH_W6) | BENCH_WL (BENCH_W8), run_static },
-  { "es-static-batch", "eventsys static fast path: publish_data / receive_data_batch (256)",
+  { "es-static-batch", "eventsys static fast path: publish_data_batch / receive_data_batch (256)",
     BENCH_WL (BENCH_W1) | BENCH_WL (BENCH_W2) | BENCH_WL (BENCH_W3) | BENCH_WL (BENCH_W8),
     run_static_batch },
   { "es-zerocopy", "eventsys zero-copy: es_event_new + publish / receive, shared envelopes (W4: attach)",

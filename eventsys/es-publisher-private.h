@@ -232,18 +232,20 @@ _es_publisher_check_type (EsPublisherShared *shared,
   return _es_publisher_check_slow (shared, type, 0, FALSE, error);
 }
 
+/* Counts @n published events of @bytes in all. */
 static inline void
 _es_publisher_count_published (EsPublisherShared *shared,
+                               guint              n,
                                gsize              bytes)
 {
   if (G_LIKELY (_es_publisher_is_owner (shared)))
     {
-      es_counter_add (&shared->owner_published, 1, TRUE);
+      es_counter_add (&shared->owner_published, n, TRUE);
       es_counter_add (&shared->owner_published_bytes, bytes, TRUE);
     }
   else
     {
-      es_counter_add (&shared->published, 1, FALSE);
+      es_counter_add (&shared->published, n, FALSE);
       es_counter_add (&shared->published_bytes, bytes, FALSE);
     }
 }
@@ -265,7 +267,7 @@ _es_publisher_finish (EsPublisherShared *shared,
   if (G_LIKELY (ok))
     {
       /* Also the metrics' published count: see EsMetricsSource. */
-      _es_publisher_count_published (shared, bytes);
+      _es_publisher_count_published (shared, 1, bytes);
       return TRUE;
     }
   _es_publisher_count_failure (shared, local_error, error);

@@ -625,6 +625,68 @@ es_publisher_publish_batch (EsPublisher   *self,
 }
 
 /**
+ * es_publisher_publish_data_batch: (skip)
+ * @self: an #EsPublisher of a plain-data type
+ * @data: @n_elements payloads of @element_size bytes each, one after the
+ *   other
+ * @element_size: the payload size; must equal the type's size
+ * @n_elements: how many payloads
+ * @n_published: (out) (optional): how many were published before an error
+ * @cancellable: (nullable): cancels a publish blocked by backpressure
+ * @error: return location for a #GError
+ *
+ * Publishes @n_elements plain-data payloads in order, stopping at the first
+ * failure, with the same result as that many es_publisher_publish_data()
+ * calls: the same events, sequence numbers, order, backpressure and errors.
+ * The counterpart of es_subscriber_receive_data_batch().
+ *
+ * On the static fast path, while one thread publishes the type and the
+ * ring has room, the checks are made once per run of payloads, the
+ * payloads are copied into consecutive slots, and subscribers are shown a
+ * chunk of them with one store and at most one wake-up: for small events
+ * this is several times the throughput of single publishes. The zero-copy
+ * implementation publishes one envelope per payload.
+ *
+ * Returns: %TRUE if every payload was published
+ *
+ * Since: 1.0
+ */
+gboolean
+es_publisher_publish_data_batch (EsPublisher   *self,
+                                 gconstpointer  data,
+                                 gsize          element_size,
+                                 guint          n_elements,
+                                 guint         *n_published,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  EsPublisherClass *klass;
+  guint done = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (ES_IS_PUBLISHER_FAST (self), FALSE);
+  g_return_val_if_fail (data != NULL || n_elements == 0, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  klass = PUBLISHER_CLASS (self);
+  if (n_elements > 0 && klass->publish_data_batch != NULL)
+    ok = klass->publish_data_batch (self, data, element_size, n_elements, &done, cancellable, error);
+  else
+    {
+      for (; done < n_elements; done++)
+        if (!klass->publish_data (self, (const guint8 *) data + (gsize) done * element_size, element_size,
+                                  cancellable, error))
+          break;
+      ok = done == n_elements;
+    }
+
+  if (n_published != NULL)
+    *n_published = done;
+  return ok;
+}
+
+/**
  * es_publisher_get_system:
  * @self: an #EsPublisher
  *

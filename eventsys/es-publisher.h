@@ -39,6 +39,10 @@ G_DECLARE_DERIVABLE_TYPE (EsPublisher, es_publisher, ES, PUBLISHER, GObject)
  * @publish_data: publish plain data (es_publisher_publish_data())
  * @publish_object: publish a #GObject (es_publisher_publish_object())
  * @backpressure_changed: class closure of #EsPublisher::backpressure-changed
+ * @publish_data_batch: publish consecutive plain-data payloads
+ *   (es_publisher_publish_data_batch(), which passes a non-%NULL
+ *   @n_published); optional, %NULL publishes them one by one with
+ *   @publish_data
  *
  * Implementations fill @publish, @publish_data and @publish_object. The
  * public functions check only their arguments' validity
@@ -69,8 +73,16 @@ struct _EsPublisherClass
   void     (*backpressure_changed) (EsPublisher        *self,
                                     EsBackpressureState state);
 
+  gboolean (*publish_data_batch)   (EsPublisher    *self,
+                                    gconstpointer   data,
+                                    gsize           element_size,
+                                    guint           n_elements,
+                                    guint          *n_published,
+                                    GCancellable   *cancellable,
+                                    GError        **error);
+
   /*< private >*/
-  gpointer _reserved[12];
+  gpointer _reserved[11];
 };
 
 ES_AVAILABLE_IN_ALL
@@ -97,6 +109,14 @@ ES_AVAILABLE_IN_ALL
 gboolean             es_publisher_publish_batch          (EsPublisher    *self,
                                                           EsEvent       **events,
                                                           guint           n_events,
+                                                          guint          *n_published,
+                                                          GCancellable   *cancellable,
+                                                          GError        **error);
+ES_AVAILABLE_IN_ALL
+gboolean             es_publisher_publish_data_batch     (EsPublisher    *self,
+                                                          gconstpointer   data,
+                                                          gsize           element_size,
+                                                          guint           n_elements,
                                                           guint          *n_published,
                                                           GCancellable   *cancellable,
                                                           GError        **error);

@@ -10,7 +10,8 @@
  *
  * The static fast path's publisher: es_publisher_publish_data() claims a
  * slot in its type's preallocated ring and copies the payload into it — no
- * allocation, no lock. While a single thread publishes events of the type it
+ * allocation, no lock. es_publisher_publish_data_batch() claims a run of
+ * slots at once and makes them visible a chunk at a time. While a single thread publishes events of the type it
  * claims slots with plain loads and stores; once a second thread publishes,
  * every thread claims with one CAS. See #EsPublisher for the API.
  *
@@ -76,6 +77,45 @@ es_static_publisher_publish_object (EsPublisher   *publisher,
   return _es_publisher_finish (self->shared, ok, local_error, error, 0);
 }
 
+static gboolean
+es_static_publisher_publish_data_batch (EsPublisher   *publisher,
+                                        gconstpointer  data,
+                                        gsize          element_size,
+                                        guint          n_elements,
+                                        guint         *n_published,
+                                        GCancellable  *cancellable,
+                                        GError       **error)
+{
+  EsStaticPublisher *self = (EsStaticPublisher *) publisher;
+  const guint8 *payloads = data;
+  guint done = 0;
+
+  while (done < n_elements)
+    {
+      const guint8 *next = payloads + (gsize) done * element_size;
+      guint k;
+
+      if (G_UNLIKELY (!_es_publisher_check_data (self->shared, element_size, error)))
+        break;
+      k = _es_static_ring_publish_run (self->ring, publisher, self->shared, next, element_size, n_elements - done);
+      if (k > 0)
+        {
+          _es_publisher_count_published (self->shared, k, (gsize) k * element_size);
+          done += k;
+          continue;
+        }
+      /* One payload through the whole protocol: it refreshes the gate,
+       * applies backpressure or claims among several producers. Runs may
+       * follow it again. */
+      if (!_es_static_publisher_publish_data (publisher, next, element_size, cancellable, error))
+        break;
+      done++;
+    }
+
+  *n_published = done;
+  return done == n_elements;
+}
+
 static void
 es_static_publisher_class_init (EsStaticPublisherClass *klass)
 {
@@ -86,6 +126,7 @@ es_static_publisher_class_init (EsStaticPublisherClass *klass)
   publisher_class->publish = es_static_publisher_publish;
   publisher_class->publish_data = _es_static_publisher_publish_data;
   publisher_class->publish_object = es_static_publisher_publish_object;
+  publisher_class->publish_data_batch = es_static_publisher_publish_data_batch;
 }
 
 static void

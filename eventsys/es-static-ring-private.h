@@ -276,6 +276,15 @@ gboolean _es_static_ring_publish_slow (EsStaticRing  *ring,
                                        GCancellable  *cancellable,
                                        GError       **error);
 
+/* Whether the single producer's fast path applies to the ring at all (see
+ * _es_static_ring_publish()): the caller must still own it. */
+static inline gboolean
+_es_static_ring_fast_path (EsStaticRing      *ring,
+                           EsPublisherShared *shared)
+{
+  return ring->kind != ES_EVENT_KIND_OBJECT && !shared->core->config.adaptive && ring->buffer->limit == 0;
+}
+
 /* Publish: @data is the payload (plain) or a pointer to the GObject *
  * (object kinds). @event (nullable) supplies priority and trace parent. */
 static inline gboolean
@@ -293,9 +302,7 @@ _es_static_ring_publish (EsStaticRing      *ring,
    * limit to charge. Everything else takes the slow path, which claims
    * before it writes and so never lets `committed` cover a slot in
    * progress. */
-  if (G_LIKELY (ring->kind != ES_EVENT_KIND_OBJECT && !shared->core->config.adaptive &&
-                ring->buffer->limit == 0) &&
-      G_LIKELY (es_owner_enter (&ring->sp)))
+  if (G_LIKELY (_es_static_ring_fast_path (ring, shared)) && G_LIKELY (es_owner_enter (&ring->sp)))
     {
       guint64 seq = ring->sp_claim;
 
@@ -317,6 +324,58 @@ _es_static_ring_publish (EsStaticRing      *ring,
     }
 
   return _es_static_ring_publish_slow (ring, publisher, data, event, cancellable, error);
+}
+
+/* A run of a batch is made visible this many slots at a time: receivers
+ * start on its beginning while the rest is copied, for one store (and at
+ * most one wake-up) per chunk. */
+#define ES_RING_COMMIT_CHUNK 32
+
+/* The single producer's fast path for up to @n consecutive plain payloads
+ * of @element_size bytes: as many as the cached gate has room for, with
+ * the checks of _es_static_ring_publish() made once. Returns how many were
+ * published; 0 when the next one needs _es_static_ring_publish() (no room
+ * by the cached gate, another publishing thread, throttling, a global
+ * limit). The caller checked the state (_es_publisher_check_data()). */
+static inline guint
+_es_static_ring_publish_run (EsStaticRing      *ring,
+                             EsPublisher       *publisher,
+                             EsPublisherShared *shared,
+                             const guint8      *data,
+                             gsize              element_size,
+                             guint              n)
+{
+  guint64 seq, end;
+  guint done = 0;
+
+  if (!_es_static_ring_fast_path (ring, shared) || !es_owner_enter (&ring->sp))
+    return 0;
+
+  /* Slot s is free once the slowest cursor passed s - capacity. */
+  seq = ring->sp_claim;
+  end = atomic_load_explicit (&ring->gate, memory_order_acquire) + ring->capacity;
+  if (end > seq)
+    n = (guint) MIN ((guint64) n, end - seq);
+  else
+    n = 0;
+
+  while (done < n)
+    {
+      guint chunk = MIN (n - done, ES_RING_COMMIT_CHUNK);
+
+      for (guint i = 0; i < chunk; i++)
+        _es_static_ring_fill_slot (ring, seq + i, data + (gsize) (done + i) * element_size, NULL, TRUE);
+      seq += chunk;
+      done += chunk;
+      ring->sp_claim = seq;
+      atomic_store_explicit (&ring->claim, seq, memory_order_release);
+      atomic_store_explicit (&ring->committed, seq, memory_order_release);
+      es_wait_queue_notify (&ring->data_wq);
+    }
+  es_owner_leave (&ring->sp);
+  if (done > 0)
+    _es_publisher_settle_state (publisher, shared, FALSE);
+  return done;
 }
 
 G_END_DECLS

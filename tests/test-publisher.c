@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* EsPublisher: publish, publish_data, publish_object, publish_batch, type
- * checks, argument checks and counters. */
+/* EsPublisher: publish, publish_data, publish_object, publish_batch,
+ * publish_data_batch, type checks, argument checks and counters. */
 #include "es-test-util.h"
 
 static EsEvent *
@@ -302,6 +302,351 @@ test_publisher_batch_backpressure (EsFixture     *f,
     es_event_unref (events[i]);
 }
 
+/* Fills @packets with packets @first .. @first + @n - 1 of @publisher. */
+static void
+fill_packets (EsTestPacket *packets,
+              guint32       publisher,
+              guint64       first,
+              guint         n)
+{
+  for (guint i = 0; i < n; i++)
+    es_test_packet_init (&packets[i], publisher, first + i);
+}
+
+static void
+test_publisher_data_batch (EsFixture     *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_autoptr(EsSubscriber) sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_autoptr(EsSubscriber) envelopes = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  /* More than one commit chunk, less than the fixture's capacity (1024). */
+  const guint n = 1000;
+  g_autofree EsTestPacket *packets = g_new (EsTestPacket, n);
+  g_autofree EsTestPacket *got = g_new0 (EsTestPacket, n);
+  guint n_published = G_MAXUINT;
+  guint received = 0;
+  guint64 first_seq = 0;
+
+  g_test_summary ("publish_data_batch() publishes every payload in order, as that many publish_data() "
+                  "calls would: data and envelope subscribers see consecutive sequence numbers");
+
+  g_assert_no_error (error);
+  /* One single publish first: the batch continues its sequence. */
+  es_test_publish_packet (pub, 9, 0);
+  fill_packets (packets, 9, 1, n);
+  g_assert_true (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), n, &n_published,
+                                                  NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_published, ==, n);
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, n + 1);
+  /* The caller's buffer is free for reuse at once. */
+  memset (packets, 0, n * sizeof (EsTestPacket));
+
+  while (received < n + 1)
+    {
+      EsTestPacket one[1];
+      EsTestPacket *into = received == 0 ? one : &got[received - 1];
+      guint k = es_subscriber_receive_data_batch (sub, into, sizeof (EsTestPacket),
+                                                  received == 0 ? 1 : n + 1 - received,
+                                                  ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (k, >, 0);
+      if (received == 0)
+        g_assert_cmpuint (one[0].counter, ==, 0);
+      received += k;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (es_test_packet_check (&got[i]));
+      g_assert_cmpuint (got[i].publisher, ==, 9);
+      g_assert_cmpuint (got[i].counter, ==, i + 1);
+    }
+
+  for (guint i = 0; i < n + 1; i++)
+    {
+      g_autoptr(EsEvent) event = es_test_receive (envelopes);
+      gsize size = 0;
+      const EsTestPacket *p = es_event_get_data (event, &size);
+
+      g_assert_cmpuint (size, ==, sizeof (EsTestPacket));
+      g_assert_cmpuint (p->counter, ==, i);
+      if (i == 0)
+        first_seq = es_event_get_sequence (event);
+      g_assert_cmpuint (es_event_get_sequence (event), ==, first_seq + i);
+      g_assert_cmpint (es_event_get_priority (event), ==, ES_EVENT_PRIORITY_NORMAL);
+      g_assert_cmpint (es_event_get_timestamp (event), >, 0);
+    }
+  es_test_assert_accounting (sub);
+  es_test_assert_accounting (envelopes);
+
+  /* n_published is optional; an empty batch is fine, even without data. */
+  fill_packets (packets, 9, n + 1, 2);
+  g_assert_true (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), 2, NULL, NULL, &error));
+  g_assert_no_error (error);
+  n_published = G_MAXUINT;
+  g_assert_true (es_publisher_publish_data_batch (pub, NULL, sizeof (EsTestPacket), 0, &n_published, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_published, ==, 0);
+  g_assert_cmpuint (es_test_drain (sub), ==, 2);
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, n + 3);
+}
+
+static void
+test_publisher_data_batch_invalid (EsFixture     *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_autoptr(EsPublisher) opub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_THING, &error);
+  g_autoptr(EsSubscriber) sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  EsTestPacket packets[4];
+  guint n_published = G_MAXUINT;
+
+  g_test_summary ("publish_data_batch() with a wrong element size fails with ES_ERROR_INVALID_ARGUMENT, "
+                  "with a non-plain type with ES_ERROR_TYPE_MISMATCH, after shutdown with "
+                  "ES_ERROR_SHUT_DOWN, and publishes nothing; NULL arguments are criticals");
+
+  g_assert_no_error (error);
+  fill_packets (packets, 1, 0, G_N_ELEMENTS (packets));
+
+  g_assert_false (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket) - 8, 4, &n_published,
+                                                   NULL, &error));
+  g_assert_error (error, ES_ERROR, ES_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpuint (n_published, ==, 0);
+  g_clear_error (&error);
+
+  n_published = G_MAXUINT;
+  g_assert_false (es_publisher_publish_data_batch (opub, packets, sizeof (EsTestPacket), 4, &n_published,
+                                                   NULL, &error));
+  g_assert_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH);
+  g_assert_cmpuint (n_published, ==, 0);
+  g_clear_error (&error);
+
+  g_test_expect_message ("eventsys", G_LOG_LEVEL_CRITICAL, "*assertion*");
+  g_assert_false (es_publisher_publish_data_batch (NULL, packets, sizeof (EsTestPacket), 4, NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("eventsys", G_LOG_LEVEL_CRITICAL, "*assertion*");
+  g_assert_false (es_publisher_publish_data_batch (pub, NULL, sizeof (EsTestPacket), 4, NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  {
+    g_autoptr(EsEvent) none = es_subscriber_try_receive (sub, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (none);
+  }
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, 0);
+
+  g_assert_true (es_event_system_shutdown (f->sys, &error));
+  g_assert_no_error (error);
+  n_published = G_MAXUINT;
+  g_assert_false (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), 4, &n_published,
+                                                   NULL, &error));
+  g_assert_error (error, ES_ERROR, ES_ERROR_SHUT_DOWN);
+  g_assert_cmpuint (n_published, ==, 0);
+}
+
+static void
+test_publisher_data_batch_backpressure (EsFixture     *f,
+                                        gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  EsTestPacket packets[40];
+  guint n_published = G_MAXUINT;
+  guint received = 0;
+
+  g_test_summary ("a data batch hitting DROP_NEWEST backpressure stops with n_published = what was "
+                  "queued; the rejection is counted once");
+
+  es_event_system_builder_set_channel_capacity (b, 4);
+  es_event_system_builder_set_backpressure_strategy (b, ES_BACKPRESSURE_DROP_NEWEST);
+  es_fixture_replace (f, b, TRUE);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  fill_packets (packets, 2, 0, G_N_ELEMENTS (packets));
+  g_assert_false (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), G_N_ELEMENTS (packets),
+                                                   &n_published, NULL, &error));
+  g_assert_true (es_error_is_backpressure (error));
+  g_assert_cmpuint (n_published, >=, 4);
+  g_assert_cmpuint (n_published, <, G_N_ELEMENTS (packets));
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, n_published);
+  g_assert_cmpuint (es_publisher_get_rejected_count (pub), ==, 1);
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      EsTestPacket p;
+
+      if (!es_subscriber_receive_data (sub, &p, sizeof p, 0, NULL, &local_error))
+        {
+          g_assert_error (local_error, ES_ERROR, ES_ERROR_TIMEOUT);
+          break;
+        }
+      g_assert_true (es_test_packet_check (&p));
+      g_assert_cmpuint (p.counter, ==, received);
+      received++;
+    }
+  g_assert_cmpuint (received, ==, n_published);
+  es_test_assert_accounting (sub);
+}
+
+typedef struct {
+  EsSubscriber *sub;
+  guint64       total;      /* stop after this many */
+  guint64       received;
+  gboolean      in_order;
+} BatchReader;
+
+static gpointer
+batch_reader_thread (gpointer data)
+{
+  BatchReader *r = data;
+  guint64 next[2] = { 0, 0 };
+  EsTestPacket got[100];
+
+  r->in_order = TRUE;
+  while (r->received < r->total)
+    {
+      g_autoptr(GError) error = NULL;
+      guint k = es_subscriber_receive_data_batch (r->sub, got, sizeof (EsTestPacket), G_N_ELEMENTS (got),
+                                                  ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error);
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < k; i++)
+        {
+          /* Per publisher: every packet, in order (no loss under BLOCK). */
+          if (!es_test_packet_check (&got[i]) || got[i].publisher >= G_N_ELEMENTS (next) ||
+              got[i].counter != next[got[i].publisher])
+            r->in_order = FALSE;
+          else
+            next[got[i].publisher]++;
+        }
+      r->received += k;
+    }
+  return NULL;
+}
+
+static void
+test_publisher_data_batch_threads (EsFixture     *f,
+                                   gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  const guint64 n = es_test_scaled (40000, 2000);
+  const guint64 n_other = es_test_scaled (4000, 200);
+  g_autofree EsTestPacket *packets = g_new (EsTestPacket, 300);
+  BatchReader reader = { 0 };
+  GThread *reader_thread, *other = NULL;
+
+  g_test_summary ("batches of 300 into a queue of 64 under BLOCK, read by a receiver thread: each batch "
+                  "waits for room and resumes; a second thread publishing single packets meanwhile "
+                  "(several producers from then on) loses and reorders nothing");
+
+  es_event_system_builder_set_channel_capacity (b, 64);
+  es_fixture_replace (f, b, TRUE);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  reader = (BatchReader) { sub, n + n_other, 0, FALSE };
+  reader_thread = g_thread_new ("reader", batch_reader_thread, &reader);
+
+  for (guint64 i = 0; i < n;)
+    {
+      guint k = (guint) MIN ((guint64) 300, n - i);
+      guint done = 0;
+
+      fill_packets (packets, 0, i, k);
+      g_assert_true (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), k, &done, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (done, ==, k);
+      i += k;
+      if (other == NULL && i >= n / 2)
+        other = es_test_publish_packets_thread (pub, 1, n_other);
+    }
+  g_thread_join (other);
+  g_thread_join (reader_thread);
+  g_assert_true (reader.in_order);
+  g_assert_cmpuint (reader.received, ==, n + n_other);
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, n + n_other);
+}
+
+typedef struct {
+  EsSubscriber *sub;
+  gint          waiting;   /* atomic: the reader is in its receive */
+  guint         received;
+  gint64        returned;  /* monotonic time the receive returned */
+  GError       *error;
+} SleepyReader;
+
+static gpointer
+sleepy_reader_thread (gpointer data)
+{
+  SleepyReader *r = data;
+  EsTestPacket got[16];
+
+  /* The first packet, published on its own, makes the publishing thread
+   * the ring's single producer: the batch then takes the fast path. */
+  if (es_subscriber_receive_data_batch (r->sub, got, sizeof (EsTestPacket), 1, ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND,
+                                        NULL, &r->error) != 1)
+    return NULL;
+  g_atomic_int_set (&r->waiting, 1);
+  /* Long enough to fall asleep, short enough to fail the test rather than
+   * hang it if no publish wakes us. */
+  r->received = es_subscriber_receive_data_batch (r->sub, got, sizeof (EsTestPacket), G_N_ELEMENTS (got),
+                                                  10 * G_TIME_SPAN_SECOND, NULL, &r->error);
+  r->returned = g_get_monotonic_time ();
+  return NULL;
+}
+
+static void
+test_publisher_data_batch_wakes (EsFixture     *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_autoptr(EsSubscriber) sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  SleepyReader reader = { sub, 0, 0, 0, NULL };
+  gint64 published;
+  EsTestPacket packets[16];
+  GThread *thread;
+  guint done = 0;
+
+  g_test_summary ("a batch wakes a receiver that went to sleep on an empty queue");
+
+  g_assert_no_error (error);
+  thread = g_thread_new ("sleepy", sleepy_reader_thread, &reader);
+  es_test_publish_packet (pub, 3, 0);
+  ES_TEST_WAIT_UNTIL (g_atomic_int_get (&reader.waiting), ES_TEST_HANG_SECONDS);
+  /* Past any polling: the receiver sleeps on the wait queue now. */
+  g_usleep (200 * 1000);
+
+  fill_packets (packets, 3, 1, G_N_ELEMENTS (packets));
+  g_assert_true (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), G_N_ELEMENTS (packets),
+                                                  &done, NULL, &error));
+  g_assert_no_error (error);
+  published = g_get_monotonic_time ();
+  g_thread_join (thread);
+  g_assert_no_error (reader.error);
+  /* Woken by the batch, not by its 10 s timeout (after which it would
+   * still find the packets). */
+  g_assert_cmpint (reader.returned - published, <, 5 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (reader.received, >, 0);
+  g_assert_cmpuint (reader.received + es_test_drain (sub), ==, G_N_ELEMENTS (packets));
+}
+
 static void
 test_publisher_type_mismatch (EsFixture     *f,
                               gconstpointer  data)
@@ -453,6 +798,11 @@ main (int   argc,
   es_test_add ("Publisher/batch", test_publisher_batch);
   es_test_add ("Publisher/batch-mismatch", test_publisher_batch_mismatch);
   es_test_add ("Publisher/batch-backpressure", test_publisher_batch_backpressure);
+  es_test_add ("Publisher/data-batch", test_publisher_data_batch);
+  es_test_add ("Publisher/data-batch-invalid", test_publisher_data_batch_invalid);
+  es_test_add ("Publisher/data-batch-backpressure", test_publisher_data_batch_backpressure);
+  es_test_add ("Publisher/data-batch-threads", test_publisher_data_batch_threads);
+  es_test_add ("Publisher/data-batch-wakes", test_publisher_data_batch_wakes);
   es_test_add ("Publisher/type-mismatch", test_publisher_type_mismatch);
   es_test_add ("Publisher/null-args", test_publisher_null_args);
   es_test_add ("Publisher/counters", test_publisher_counters);
