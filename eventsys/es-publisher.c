@@ -640,12 +640,13 @@ es_publisher_publish_batch (EsPublisher   *self,
  * calls: the same events, sequence numbers, order, backpressure and errors.
  * The counterpart of es_subscriber_receive_data_batch().
  *
- * On the static fast path, while one thread publishes the type and the
- * ring has room, the checks are made once per run of payloads, the
- * payloads are copied into consecutive slots, and subscribers are shown a
- * chunk of them with one store and at most one wake-up: for small events
- * this is several times the throughput of single publishes. The zero-copy
- * implementation publishes one envelope per payload.
+ * On the static fast path, while the ring has room, the checks are made
+ * once per run of payloads and the payloads are copied into consecutive
+ * slots. While one thread publishes the type, subscribers are shown a chunk
+ * of them with one store and at most one wake-up; once several do, one CAS
+ * claims the whole run. For small events this is several times the
+ * throughput of single publishes. The zero-copy implementation publishes
+ * one envelope per payload.
  *
  * Returns: %TRUE if every payload was published
  *

@@ -98,6 +98,9 @@ es_static_publisher_publish_data_batch (EsPublisher   *publisher,
       if (G_UNLIKELY (!_es_publisher_check_data (self->shared, element_size, error)))
         break;
       k = _es_static_ring_publish_run (self->ring, publisher, self->shared, next, element_size, n_elements - done);
+      if (k == 0)
+        k = _es_static_ring_publish_run_shared (self->ring, publisher, self->shared, next, element_size,
+                                                n_elements - done);
       if (k > 0)
         {
           _es_publisher_count_published (self->shared, k, (gsize) k * element_size);

@@ -378,4 +378,41 @@ _es_static_ring_publish_run (EsStaticRing      *ring,
   return done;
 }
 
+/* _es_static_ring_publish_run() once several threads publish the type: one
+ * CAS claims the run, each slot is published by its own flag. Returns 0
+ * when the next payload needs _es_static_ring_publish(), as above, and
+ * while the single producer's ownership is not yet revoked for good. */
+static inline guint
+_es_static_ring_publish_run_shared (EsStaticRing      *ring,
+                                    EsPublisher       *publisher,
+                                    EsPublisherShared *shared,
+                                    const guint8      *data,
+                                    gsize              element_size,
+                                    guint              n)
+{
+  guint64 seq, end;
+  guint k;
+
+  if (!_es_static_ring_fast_path (ring, shared) ||
+      atomic_load_explicit (&ring->sp.owner, memory_order_acquire) != ES_OWNER_MULTI)
+    return 0;
+
+  seq = atomic_load_explicit (&ring->claim, memory_order_relaxed);
+  do
+    {
+      end = atomic_load_explicit (&ring->gate, memory_order_acquire) + ring->capacity;
+      if (end <= seq)
+        return 0;
+      k = (guint) MIN ((guint64) n, end - seq);
+    }
+  while (!atomic_compare_exchange_weak_explicit (&ring->claim, &seq, seq + k,
+                                                 memory_order_acq_rel, memory_order_relaxed));
+
+  for (guint i = 0; i < k; i++)
+    _es_static_ring_fill_slot (ring, seq + i, data + (gsize) i * element_size, NULL, FALSE);
+  es_wait_queue_notify (&ring->data_wq);
+  _es_publisher_settle_state (publisher, shared, FALSE);
+  return k;
+}
+
 G_END_DECLS

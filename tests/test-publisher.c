@@ -510,7 +510,7 @@ static gpointer
 batch_reader_thread (gpointer data)
 {
   BatchReader *r = data;
-  guint64 next[2] = { 0, 0 };
+  guint64 next[4] = { 0, 0, 0, 0 };
   EsTestPacket got[100];
 
   r->in_order = TRUE;
@@ -581,6 +581,76 @@ test_publisher_data_batch_threads (EsFixture     *f,
   g_assert_true (reader.in_order);
   g_assert_cmpuint (reader.received, ==, n + n_other);
   g_assert_cmpuint (es_publisher_get_published_count (pub), ==, n + n_other);
+}
+
+typedef struct {
+  EsPublisher *pub;
+  guint32      publisher;
+  guint64      n;
+  gboolean     ok;
+} BatchWriter;
+
+static gpointer
+batch_writer_thread (gpointer data)
+{
+  BatchWriter *w = data;
+  EsTestPacket packets[100];
+
+  w->ok = TRUE;
+  for (guint64 i = 0; i < w->n && w->ok;)
+    {
+      g_autoptr(GError) error = NULL;
+      guint k = (guint) MIN ((guint64) G_N_ELEMENTS (packets), w->n - i);
+      guint done = 0;
+
+      fill_packets (packets, w->publisher, i, k);
+      w->ok = es_publisher_publish_data_batch (w->pub, packets, sizeof (EsTestPacket), k, &done, NULL, &error) &&
+              done == k;
+      i += k;
+    }
+  return NULL;
+}
+
+static void
+test_publisher_data_batch_producers (EsFixture     *f,
+                                     gconstpointer  data)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  const guint64 n = es_test_scaled (20000, 1000);
+  BatchWriter writers[3];
+  GThread *threads[G_N_ELEMENTS (writers)];
+  BatchReader reader;
+  GThread *reader_thread;
+
+  g_test_summary ("three threads publishing batches of 100 into a queue of 64 (several producers: "
+                  "a run is claimed at once) lose and reorder nothing");
+
+  es_event_system_builder_set_channel_capacity (b, 64);
+  es_fixture_replace (f, b, TRUE);
+  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+
+  reader = (BatchReader) { sub, G_N_ELEMENTS (writers) * n, 0, FALSE };
+  reader_thread = g_thread_new ("reader", batch_reader_thread, &reader);
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    {
+      writers[i] = (BatchWriter) { pub, i, n, FALSE };
+      threads[i] = g_thread_new ("writer", batch_writer_thread, &writers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_true (writers[i].ok);
+    }
+  g_thread_join (reader_thread);
+  g_assert_true (reader.in_order);
+  g_assert_cmpuint (reader.received, ==, G_N_ELEMENTS (writers) * n);
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, G_N_ELEMENTS (writers) * n);
 }
 
 typedef struct {
@@ -802,6 +872,7 @@ main (int   argc,
   es_test_add ("Publisher/data-batch-invalid", test_publisher_data_batch_invalid);
   es_test_add ("Publisher/data-batch-backpressure", test_publisher_data_batch_backpressure);
   es_test_add ("Publisher/data-batch-threads", test_publisher_data_batch_threads);
+  es_test_add ("Publisher/data-batch-producers", test_publisher_data_batch_producers);
   es_test_add ("Publisher/data-batch-wakes", test_publisher_data_batch_wakes);
   es_test_add ("Publisher/type-mismatch", test_publisher_type_mismatch);
   es_test_add ("Publisher/null-args", test_publisher_null_args);
