@@ -63,6 +63,7 @@ G_BEGIN_DECLS
 #define ES_RING_META_PRIO_SHIFT  56                                  /* 3 bits */
 #define ES_RING_META_HAS_TRACE   (G_GUINT64_CONSTANT (1) << 60)     /* traces[slot] is valid */
 #define ES_RING_META_SAMPLE      (G_GUINT64_CONSTANT (1) << 61)     /* a latency sample */
+#define ES_RING_META_DEFAULT     ((guint64) ES_EVENT_PRIORITY_NORMAL << ES_RING_META_PRIO_SHIFT)
 
 typedef struct {
   atomic_uint_least64_t published;   /* seq + 1 once the payload is in */
@@ -224,7 +225,7 @@ _es_static_ring_write_slot (EsStaticRing  *ring,
     }
   else
     {
-      meta = (guint64) ES_EVENT_PRIORITY_NORMAL << ES_RING_META_PRIO_SHIFT;
+      meta = ES_RING_META_DEFAULT;
       if (G_UNLIKELY (_es_trace_has_current ()))
         {
           /* Published from a handler: inherits its trace-id. */
@@ -331,6 +332,43 @@ _es_static_ring_publish (EsStaticRing      *ring,
  * most one wake-up) per chunk. */
 #define ES_RING_COMMIT_CHUNK 32
 
+/* Writes the single producer's slots [@seq, @seq + @n) from consecutive
+ * payloads, as _es_static_ring_write_slot() would one by one. What decides
+ * a header is looked up once: while no subscriber reads publish times and
+ * no handler's trace is current, a header is the default but for the
+ * metrics' latency samples. */
+static inline void
+_es_static_ring_write_chunk (EsStaticRing *ring,
+                            guint64       seq,
+                            const guint8 *data,
+                            gsize         element_size,
+                            guint         n)
+{
+  guint64 sample_mask;
+
+  if (G_UNLIKELY (_es_trace_has_current () || atomic_load_explicit (&ring->stamp_readers, memory_order_relaxed) != 0))
+    {
+      for (guint i = 0; i < n; i++)
+        _es_static_ring_write_slot (ring, seq + i, data + (gsize) i * element_size, NULL, TRUE);
+      return;
+    }
+
+  /* All ones without metrics: no sequence is a sample. */
+  sample_mask = ring->metrics != NULL ? _es_metrics_sample_mask (ring->metrics) : G_MAXUINT64;
+  for (guint i = 0; i < n; i++, seq++)
+    {
+      EsRingSlotHeader *slot = _es_static_ring_slot (ring, seq);
+      guint64 meta = ES_RING_META_DEFAULT;
+
+      _es_static_ring_copy (_es_static_ring_payload (ring, seq), data + (gsize) i * element_size,
+                            ring->payload_size);
+      if (G_UNLIKELY ((seq & sample_mask) == 0 && ring->metrics != NULL))
+        meta |= ((guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK) | ES_RING_META_SAMPLE;
+      slot->meta = meta;
+      atomic_store_explicit (&slot->published, seq + 1, memory_order_release);
+    }
+}
+
 /* The single producer's fast path for up to @n consecutive plain payloads
  * of @element_size bytes: as many as the cached gate has room for, with
  * the checks of _es_static_ring_publish() made once. Returns how many were
@@ -363,8 +401,7 @@ _es_static_ring_publish_run (EsStaticRing      *ring,
     {
       guint chunk = MIN (n - done, ES_RING_COMMIT_CHUNK);
 
-      for (guint i = 0; i < chunk; i++)
-        _es_static_ring_fill_slot (ring, seq + i, data + (gsize) (done + i) * element_size, NULL, TRUE);
+      _es_static_ring_write_chunk (ring, seq, data + (gsize) done * element_size, element_size, chunk);
       seq += chunk;
       done += chunk;
       ring->sp_claim = seq;

@@ -63,6 +63,59 @@ lookup_subscriber (EsMetricsSnapshot *snapshot,
   g_assert_not_reached ();
 }
 
+/* --- Batches --------------------------------------------------------------- */
+
+static void
+test_metrics_data_batch (EsFixture     *f,
+                         gconstpointer  data)
+{
+  EsMetrics *metrics = es_obs_replace_system (f, 1024, ES_BACKPRESSURE_BLOCK, G_TIME_SPAN_SECOND);
+  g_autoptr(EsPublisher) pub = packet_publisher (f);
+  g_autoptr(EsSubscriber) sub = packet_subscriber (f, "batch");
+  g_autoptr(EsMetricsSnapshot) snap = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 600;
+  g_autofree EsTestPacket *packets = g_new (EsTestPacket, n);
+  EsEventTypeMetrics *tm;
+  guint received = 0;
+
+  g_test_summary ("Batches of plain data count as many published and delivered events, bytes and "
+                  "latency samples as single publishes");
+
+  /* One packet first, received as data: from then on the subscriber reads
+   * no publish times, and the static batch takes its fastest path. */
+  es_obs_publish_packets (pub, 1);
+  g_assert_true (es_subscriber_receive_data (sub, &packets[0], sizeof (EsTestPacket),
+                                             ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < n; i++)
+    es_test_packet_init (&packets[i], 0, i + 1);
+  g_assert_true (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), n, NULL, NULL, &error));
+  g_assert_no_error (error);
+  while (received < n)
+    {
+      guint k = es_subscriber_receive_data_batch (sub, packets, sizeof (EsTestPacket), n - received,
+                                                  ES_TEST_HANG_SECONDS * G_TIME_SPAN_SECOND, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (k, >, 0);
+      for (guint i = 0; i < k; i++)
+        g_assert_cmpuint (packets[i].counter, ==, received + i + 1);
+      received += k;
+    }
+
+  g_assert_cmpuint (es_metrics_get_total_published (metrics), ==, n + 1);
+  g_assert_cmpuint (es_metrics_get_total_delivered (metrics), ==, n + 1);
+  snap = es_metrics_dup_snapshot (metrics);
+  tm = lookup_type (snap, PACKET_TYPE_NAME);
+  g_assert_cmpuint (es_event_type_metrics_get_published_bytes (tm), ==, (n + 1) * PACKET_SIZE);
+  g_assert_cmpuint (es_event_type_metrics_get_delivered_bytes (tm), ==, (n + 1) * PACKET_SIZE);
+  /* Sampling 1: every delivery has a latency sample. */
+  g_assert_cmpuint (es_event_type_metrics_get_latency_count (tm), ==, n + 1);
+  g_assert_cmpfloat (es_event_type_metrics_get_latency_percentile (tm, 0.999), <, 30.0);
+}
+
 /* --- Off ------------------------------------------------------------------ */
 
 static void
@@ -905,6 +958,7 @@ main (int   argc,
   es_test_add ("Metrics/disabled", test_metrics_disabled);
   es_test_add ("Metrics/counters", test_metrics_counters);
   es_test_add ("Metrics/two-types", test_metrics_two_types);
+  es_test_add ("Metrics/data-batch", test_metrics_data_batch);
   es_test_add ("Metrics/drop-oldest", test_metrics_drop_oldest);
   es_test_add ("Metrics/drop-newest", test_metrics_drop_newest);
   es_test_add ("Metrics/custom", test_metrics_custom);
