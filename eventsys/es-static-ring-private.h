@@ -332,6 +332,18 @@ _es_static_ring_publish (EsStaticRing      *ring,
  * most one wake-up) per chunk. */
 #define ES_RING_COMMIT_CHUNK 32
 
+/* How many of the @n slots from @seq on have room by the cached gate: slot
+ * s is free once the slowest cursor passed s - capacity. */
+static inline guint
+_es_static_ring_room (EsStaticRing *ring,
+                      guint64       seq,
+                      guint         n)
+{
+  guint64 end = atomic_load_explicit (&ring->gate, memory_order_acquire) + ring->capacity;
+
+  return end > seq ? (guint) MIN ((guint64) n, end - seq) : 0;
+}
+
 /* Writes the single producer's slots [@seq, @seq + @n) from consecutive
  * payloads, as _es_static_ring_write_slot() would one by one. What decides
  * a header is looked up once: while no subscriber reads publish times and
@@ -383,19 +395,14 @@ _es_static_ring_publish_run (EsStaticRing      *ring,
                              gsize              element_size,
                              guint              n)
 {
-  guint64 seq, end;
+  guint64 seq;
   guint done = 0;
 
   if (!_es_static_ring_fast_path (ring, shared) || !es_owner_enter (&ring->sp))
     return 0;
 
-  /* Slot s is free once the slowest cursor passed s - capacity. */
   seq = ring->sp_claim;
-  end = atomic_load_explicit (&ring->gate, memory_order_acquire) + ring->capacity;
-  if (end > seq)
-    n = (guint) MIN ((guint64) n, end - seq);
-  else
-    n = 0;
+  n = _es_static_ring_room (ring, seq, n);
 
   while (done < n)
     {
@@ -427,7 +434,7 @@ _es_static_ring_publish_run_shared (EsStaticRing      *ring,
                                     gsize              element_size,
                                     guint              n)
 {
-  guint64 seq, end;
+  guint64 seq;
   guint k;
 
   if (!_es_static_ring_fast_path (ring, shared) ||
@@ -437,10 +444,8 @@ _es_static_ring_publish_run_shared (EsStaticRing      *ring,
   seq = atomic_load_explicit (&ring->claim, memory_order_relaxed);
   do
     {
-      end = atomic_load_explicit (&ring->gate, memory_order_acquire) + ring->capacity;
-      if (end <= seq)
+      if ((k = _es_static_ring_room (ring, seq, n)) == 0)
         return 0;
-      k = (guint) MIN ((guint64) n, end - seq);
     }
   while (!atomic_compare_exchange_weak_explicit (&ring->claim, &seq, seq + k,
                                                  memory_order_acq_rel, memory_order_relaxed));

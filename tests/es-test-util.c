@@ -246,6 +246,25 @@ es_test_publish_packets_thread (EsPublisher *pub,
 }
 
 void
+es_test_replace_for_packets (EsFixture              *f,
+                             guint                   capacity,
+                             EsBackpressureStrategy  strategy,
+                             EsPublisher           **pub,
+                             EsSubscriber          **sub)
+{
+  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
+  g_autoptr(GError) error = NULL;
+
+  es_event_system_builder_set_channel_capacity (b, capacity);
+  es_event_system_builder_set_backpressure_strategy (b, strategy);
+  es_fixture_replace (f, b, TRUE);
+  *pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+  *sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
+  g_assert_no_error (error);
+}
+
+void
 es_test_publish_tick (EsPublisher *pub,
                       gint32       value)
 {

@@ -63,6 +63,15 @@ void                  es_test_add_one           (EsImplementationType  impl,
 
 const char           *es_test_impl_name         (EsImplementationType  impl);
 
+/* Replaces the fixture's system with a started one of @capacity and
+ * @strategy, and creates a publisher and a subscriber of ES_TEST_TYPE_PACKET
+ * on it. */
+void                  es_test_replace_for_packets (EsFixture              *f,
+                                                   guint                   capacity,
+                                                   EsBackpressureStrategy  strategy,
+                                                   EsPublisher           **pub,
+                                                   EsSubscriber          **sub);
+
 /* A builder for @impl with channel-capacity 1024 (everything else default). */
 EsEventSystemBuilder *es_test_builder_new       (EsImplementationType  impl) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -453,7 +453,6 @@ static void
 test_publisher_data_batch_backpressure (EsFixture     *f,
                                         gconstpointer  data)
 {
-  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
   g_autoptr(GError) error = NULL;
   g_autoptr(EsPublisher) pub = NULL;
   g_autoptr(EsSubscriber) sub = NULL;
@@ -464,13 +463,7 @@ test_publisher_data_batch_backpressure (EsFixture     *f,
   g_test_summary ("a data batch hitting DROP_NEWEST backpressure stops with n_published = what was "
                   "queued; the rejection is counted once");
 
-  es_event_system_builder_set_channel_capacity (b, 4);
-  es_event_system_builder_set_backpressure_strategy (b, ES_BACKPRESSURE_DROP_NEWEST);
-  es_fixture_replace (f, b, TRUE);
-  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
+  es_test_replace_for_packets (f, 4, ES_BACKPRESSURE_DROP_NEWEST, &pub, &sub);
 
   fill_packets (packets, 2, 0, G_N_ELEMENTS (packets));
   g_assert_false (es_publisher_publish_data_batch (pub, packets, sizeof (EsTestPacket), G_N_ELEMENTS (packets),
@@ -539,7 +532,6 @@ static void
 test_publisher_data_batch_threads (EsFixture     *f,
                                    gconstpointer  data)
 {
-  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
   g_autoptr(GError) error = NULL;
   g_autoptr(EsPublisher) pub = NULL;
   g_autoptr(EsSubscriber) sub = NULL;
@@ -553,13 +545,7 @@ test_publisher_data_batch_threads (EsFixture     *f,
                   "waits for room and resumes; a second thread publishing single packets meanwhile "
                   "(several producers from then on) loses and reorders nothing");
 
-  es_event_system_builder_set_channel_capacity (b, 64);
-  es_fixture_replace (f, b, TRUE);
-  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-
+  es_test_replace_for_packets (f, 64, ES_BACKPRESSURE_BLOCK, &pub, &sub);
   reader = (BatchReader) { sub, n + n_other, 0, FALSE };
   reader_thread = g_thread_new ("reader", batch_reader_thread, &reader);
 
@@ -615,8 +601,6 @@ static void
 test_publisher_data_batch_producers (EsFixture     *f,
                                      gconstpointer  data)
 {
-  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
-  g_autoptr(GError) error = NULL;
   g_autoptr(EsPublisher) pub = NULL;
   g_autoptr(EsSubscriber) sub = NULL;
   const guint64 n = es_test_scaled (20000, 1000);
@@ -628,13 +612,7 @@ test_publisher_data_batch_producers (EsFixture     *f,
   g_test_summary ("three threads publishing batches of 100 into a queue of 64 (several producers: "
                   "a run is claimed at once) lose and reorder nothing");
 
-  es_event_system_builder_set_channel_capacity (b, 64);
-  es_fixture_replace (f, b, TRUE);
-  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-
+  es_test_replace_for_packets (f, 64, ES_BACKPRESSURE_BLOCK, &pub, &sub);
   reader = (BatchReader) { sub, G_N_ELEMENTS (writers) * n, 0, FALSE };
   reader_thread = g_thread_new ("reader", batch_reader_thread, &reader);
   for (guint i = 0; i < G_N_ELEMENTS (writers); i++)

@@ -219,7 +219,6 @@ static void
 test_static_ring_capacity (EsFixture     *f,
                            gconstpointer  data)
 {
-  EsEventSystemBuilder *b = es_test_builder_new (f->impl);
   g_autoptr(GError) error = NULL;
   g_autoptr(EsPublisher) pub = NULL;
   g_autoptr(EsSubscriber) sub = NULL;
@@ -228,13 +227,7 @@ test_static_ring_capacity (EsFixture     *f,
   g_test_summary ("a subscriber holds at least channel-capacity events (the static ring rounds up "
                   "to a power of two; zero-copy holds exactly channel-capacity)");
 
-  es_event_system_builder_set_channel_capacity (b, 5);
-  es_event_system_builder_set_backpressure_strategy (b, ES_BACKPRESSURE_DROP_NEWEST);
-  es_fixture_replace (f, b, TRUE);
-  pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
-  sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_PACKET, &error);
-  g_assert_no_error (error);
+  es_test_replace_for_packets (f, 5, ES_BACKPRESSURE_DROP_NEWEST, &pub, &sub);
 
   for (guint i = 0; i < 100; i++)
     {
