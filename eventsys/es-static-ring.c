@@ -198,13 +198,19 @@ evict_laggards (EsStaticRing      *ring,
 #define ES_RING_SPIN_PAUSES 64
 #define ES_RING_SPIN_BATCH  256
 
+static guint64
+spin_batch (EsStaticRing *ring)
+{
+  return MAX (1, MIN (ES_RING_SPIN_BATCH, ring->capacity / 8));
+}
+
 static gboolean
 spin_for_room (EsStaticRing      *ring,
                EsPublisher       *publisher,
                EsPublisherShared *shared,
                guint64            wrap)
 {
-  guint64 want = wrap + MAX (1, MIN (ES_RING_SPIN_BATCH, ring->capacity / 8));
+  guint64 want = wrap + spin_batch (ring);
   guint64 gate = 0;
 
   for (guint i = 0; i < ES_RING_SPIN_ROUNDS; i++)
@@ -331,6 +337,7 @@ _es_static_ring_publish_slow (EsStaticRing  *ring,
   gint64 deadline = -2;
   gboolean dropped = FALSE;
   gboolean charged = FALSE;
+  gboolean waited = FALSE;
   guint64 seq;
 
   if (G_UNLIKELY (config->adaptive))
@@ -422,6 +429,21 @@ _es_static_ring_publish_slow (EsStaticRing  *ring,
 
       /* Room after all: the gate computation may have named a subscriber. */
       g_clear_object (&slowest);
+
+      /* Room for only a few: the receiver is right behind a full ring, and
+       * taking them one gate computation at a time pulls its cursor's line
+       * away from it every few events, which slows it down further. Under
+       * BLOCK, let it free a batch first (once per publish). Only the single
+       * producer: several spinning producers would take the receiver's CPU
+       * on a small machine. */
+      if (G_UNLIKELY (seq >= ring->capacity) && !waited &&
+          config->backpressure_strategy == ES_BACKPRESSURE_BLOCK && es_owner_is_mine (&ring->sp) &&
+          atomic_load_explicit (&ring->gate, memory_order_relaxed) - wrap < spin_batch (ring) / 4)
+        {
+          waited = TRUE;
+          spin_for_room (ring, publisher, shared, wrap);
+          continue;
+        }
 
       if (G_UNLIKELY (!_es_system_core_is_running (shared->core)))
         {
