@@ -169,6 +169,16 @@ _es_static_ring_copy (void       *dst,
     }
 }
 
+/* @meta made a latency sample for every subscriber, envelope or not: it
+ * needs the publish time, taken now if it was not. */
+static inline guint64
+_es_static_ring_sample_meta (guint64 meta)
+{
+  if ((meta & ES_RING_META_TIME_MASK) == 0)
+    meta |= (guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK;
+  return meta | ES_RING_META_SAMPLE;
+}
+
 /* Writes slot @seq (claimed by the caller) and publishes it. @single: the
  * caller is the single producer, which wrote the slot's previous lap
  * itself. Inline, so that the fast paths below compile into one function. */
@@ -237,12 +247,7 @@ _es_static_ring_write_slot (EsStaticRing  *ring,
         meta |= (guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK;
     }
   if (G_UNLIKELY (ring->metrics != NULL) && (seq & _es_metrics_sample_mask (ring->metrics)) == 0)
-    {
-      /* A latency sample for every subscriber, envelope or not. */
-      if ((meta & ES_RING_META_TIME_MASK) == 0)
-        meta |= (guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK;
-      meta |= ES_RING_META_SAMPLE;
-    }
+    meta = _es_static_ring_sample_meta (meta);
   slot->meta = meta;
 
   /* Release: the payload and header above are visible to whoever acquires
@@ -375,7 +380,7 @@ _es_static_ring_write_chunk (EsStaticRing *ring,
       _es_static_ring_copy (_es_static_ring_payload (ring, seq), data + (gsize) i * element_size,
                             ring->payload_size);
       if (G_UNLIKELY ((seq & sample_mask) == 0 && ring->metrics != NULL))
-        meta |= ((guint64) g_get_monotonic_time () & ES_RING_META_TIME_MASK) | ES_RING_META_SAMPLE;
+        meta = _es_static_ring_sample_meta (meta);
       slot->meta = meta;
       atomic_store_explicit (&slot->published, seq + 1, memory_order_release);
     }

@@ -189,7 +189,7 @@ evict_laggards (EsStaticRing      *ring,
   _es_publisher_release_targets (shared, list, owned);
 }
 
-/* The spin before blocking: up to ES_RING_SPIN_ROUNDS gate computations
+/* The spin before blocking: up to @rounds (ES_RING_SPIN_ROUNDS) gate computations
  * ES_RING_SPIN_PAUSES pauses apart (a few µs: each computation reads the
  * receivers' cursor lines, which slows them down), until the slowest cursor
  * is ES_RING_SPIN_BATCH slots (an eighth of the ring at most) past @wrap.
@@ -208,12 +208,13 @@ static gboolean
 spin_for_room (EsStaticRing      *ring,
                EsPublisher       *publisher,
                EsPublisherShared *shared,
-               guint64            wrap)
+               guint64            wrap,
+               guint              rounds)
 {
   guint64 want = wrap + spin_batch (ring);
   guint64 gate = 0;
 
-  for (guint i = 0; i < ES_RING_SPIN_ROUNDS; i++)
+  for (guint i = 0; i < rounds; i++)
     {
       for (guint j = 0; j < ES_RING_SPIN_PAUSES; j++)
         es_cpu_relax ();
@@ -417,7 +418,7 @@ _es_static_ring_publish_slow (EsStaticRing  *ring,
                  * receive at a time. Wait for a batch of them first, without
                  * a syscall or a state change; only a consumer that stays
                  * away makes this publish BLOCKED. */
-                if (spin_for_room (ring, publisher, shared, wrap))
+                if (spin_for_room (ring, publisher, shared, wrap, ES_RING_SPIN_ROUNDS))
                   continue;
                 if (!_es_publisher_wait_for_room (publisher, &ring->space_wq, ring_has_room, &check,
                                                   &deadline, cancellable, error))
@@ -433,15 +434,17 @@ _es_static_ring_publish_slow (EsStaticRing  *ring,
       /* Room for only a few: the receiver is right behind a full ring, and
        * taking them one gate computation at a time pulls its cursor's line
        * away from it every few events, which slows it down further. Under
-       * BLOCK, let it free a batch first (once per publish). Only the single
-       * producer: several spinning producers would take the receiver's CPU
-       * on a small machine. */
+       * BLOCK, let it free a batch first (once per publish, and briefly: a
+       * receiver that cannot free one in a few µs is slow, and the publish
+       * goes on into the slots there are). Only the single producer:
+       * several spinning producers would take the receiver's CPU on a small
+       * machine. */
       if (G_UNLIKELY (seq >= ring->capacity) && !waited &&
           config->backpressure_strategy == ES_BACKPRESSURE_BLOCK && es_owner_is_mine (&ring->sp) &&
           atomic_load_explicit (&ring->gate, memory_order_relaxed) - wrap < spin_batch (ring) / 4)
         {
           waited = TRUE;
-          spin_for_room (ring, publisher, shared, wrap);
+          spin_for_room (ring, publisher, shared, wrap, ES_RING_SPIN_ROUNDS / 4);
           continue;
         }
 
