@@ -302,15 +302,16 @@ es_zerocopy_publisher (BenchRun *run, guint index)
       else
         event = es_event_new (e->type, &ev, sizeof ev);
 
+      /* The event is handed over, as a GAsyncQueue push or gst_pad_push()
+       * hands over theirs. */
       if (p->direct)
-        ok = klass->publish (pub, event, NULL, &error);
+        ok = klass->publish_take (pub, event, NULL, &error);
       else
-        ok = es_publisher_publish (pub, event, NULL, &error);
-      es_event_unref (event);
+        ok = es_publisher_publish_take (pub, event, NULL, &error);
       if (G_UNLIKELY (!ok))
         {
           if (!bench_run_aborted (run))
-            bench_run_fail (run, "publisher %u: es_publisher_publish #%" G_GUINT64_FORMAT ": %s",
+            bench_run_fail (run, "publisher %u: es_publisher_publish_take #%" G_GUINT64_FORMAT ": %s",
                             index, i, error->message);
           g_clear_error (&error);
           return;

@@ -15,9 +15,13 @@ G_BEGIN_DECLS
 /* Without a limit nobody needs the exact figure at once, only the gauges:
  * each thread then counts in a stripe of its own (charges and releases
  * alike), so that publishers on several threads do not take turns on one
- * cache line for every event. A stripe's counters fill a quarter of its
- * 128 bytes, so two stripes never share a line whatever the alignment. */
-#define ES_BUFFER_STRIPES 8
+ * cache line for every event. A thread owns its stripe until it exits, and
+ * as the stripe's only writer it adds with a plain load and store: no
+ * locked instruction, which would also wait for the event's own stores to
+ * drain. Stripe 0 is shared, with atomic adds, by the threads that find
+ * every other stripe taken. A stripe's counters fill a quarter of its 128
+ * bytes, so two stripes never share a line whatever the alignment. */
+#define ES_BUFFER_STRIPES 16
 
 typedef struct {
   atomic_int_least64_t charged_bytes;
@@ -27,7 +31,7 @@ typedef struct {
   char                 _pad[128 - 4 * sizeof (atomic_int_least64_t)];
 } EsBufferStripe;
 
-/* This thread's stripe: assigned round-robin at its first use. */
+/* This thread's stripe + 1 (0: none yet), taken at its first use. */
 extern __thread guint8 _es_buffer_stripe __attribute__ ((tls_model ("initial-exec")));
 guint _es_buffer_stripe_assign (void);
 
@@ -37,6 +41,19 @@ _es_buffer_stripe_index (void)
   guint s = _es_buffer_stripe;
 
   return G_LIKELY (s != 0) ? s - 1 : _es_buffer_stripe_assign ();
+}
+
+/* Adds to a counter of this thread's stripe @index. */
+static inline void
+_es_buffer_stripe_add (atomic_int_least64_t *counter,
+                       guint                 index,
+                       gint64                n)
+{
+  if (G_LIKELY (index != 0))
+    atomic_store_explicit (counter, atomic_load_explicit (counter, memory_order_relaxed) + n,
+                           memory_order_release);
+  else
+    atomic_fetch_add_explicit (counter, n, memory_order_release);
 }
 
 /* Buffered = charged - released. With a limit, publishers charge and
@@ -116,10 +133,11 @@ _es_buffer_counters_try_charge (EsBufferCounters *c,
 {
   if (c->limit == 0)
     {
-      EsBufferStripe *stripe = &c->stripes[_es_buffer_stripe_index ()];
+      guint index = _es_buffer_stripe_index ();
+      EsBufferStripe *stripe = &c->stripes[index];
 
-      atomic_fetch_add_explicit (&stripe->charged_bytes, bytes, memory_order_relaxed);
-      atomic_fetch_add_explicit (&stripe->charged_events, 1, memory_order_relaxed);
+      _es_buffer_stripe_add (&stripe->charged_bytes, index, bytes);
+      _es_buffer_stripe_add (&stripe->charged_events, index, 1);
       return TRUE;
     }
   if ((guint64) (atomic_fetch_add_explicit (&c->charged_bytes, bytes, memory_order_relaxed) + bytes
@@ -142,10 +160,11 @@ _es_buffer_counters_release (EsBufferCounters *c,
 {
   if (c->limit == 0)
     {
-      EsBufferStripe *stripe = &c->stripes[_es_buffer_stripe_index ()];
+      guint index = _es_buffer_stripe_index ();
+      EsBufferStripe *stripe = &c->stripes[index];
 
-      atomic_fetch_add_explicit (&stripe->released_bytes, bytes, memory_order_release);
-      atomic_fetch_add_explicit (&stripe->released_events, events, memory_order_relaxed);
+      _es_buffer_stripe_add (&stripe->released_bytes, index, bytes);
+      _es_buffer_stripe_add (&stripe->released_events, index, events);
       return;
     }
   atomic_fetch_add_explicit (&c->released_bytes, bytes, memory_order_release);

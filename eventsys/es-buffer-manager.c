@@ -159,14 +159,44 @@ es_buffer_manager_class_init (EsBufferManagerClass *klass)
 
 __thread guint8 _es_buffer_stripe __attribute__ ((tls_model ("initial-exec")));
 
+/* Bit i set: stripe i is some thread's (bit 0, the shared stripe, never). */
+static atomic_uint stripes_taken;
+
+static void
+stripe_give_back (gpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+
+  /* Anything this thread still counts (a later thread-exit destructor) goes
+   * to the shared stripe. Release: the next owner's plain adds start from
+   * this thread's last ones. */
+  _es_buffer_stripe = 1;
+  atomic_fetch_and_explicit (&stripes_taken, ~(1u << index), memory_order_release);
+}
+
+static GPrivate stripe_key = G_PRIVATE_INIT (stripe_give_back);
+
 guint
 _es_buffer_stripe_assign (void)
 {
-  static atomic_uint next;
-  guint s = atomic_fetch_add_explicit (&next, 1, memory_order_relaxed) % ES_BUFFER_STRIPES;
+  guint taken = atomic_load_explicit (&stripes_taken, memory_order_relaxed);
 
-  _es_buffer_stripe = (guint8) (s + 1);
-  return s;
+  for (guint i = 1; i < ES_BUFFER_STRIPES; i++)
+    {
+      if (taken & (1u << i))
+        continue;
+      /* Acquire pairs with the previous owner's give-back. */
+      if (atomic_compare_exchange_strong_explicit (&stripes_taken, &taken, taken | (1u << i),
+                                                   memory_order_acquire, memory_order_relaxed))
+        {
+          _es_buffer_stripe = (guint8) (i + 1);
+          g_private_set (&stripe_key, GUINT_TO_POINTER (i));
+          return i;
+        }
+      i = 0;   /* lost a race: look again from the start */
+    }
+  _es_buffer_stripe = 1;
+  return 0;
 }
 
 gint64

@@ -7,6 +7,10 @@
 #include "es-envelope-private.h"
 #include "es-event-private.h"
 
+/* The receivers' fields fill the first line exactly (see struct _EsEvent). */
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || offsetof (EsEvent, sealed) == ES_CACHELINE);
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || offsetof (EsEvent, inline_data) == 2 * ES_CACHELINE);
+
 /**
  * EsEvent:
  *
@@ -75,7 +79,7 @@ es_event_alloc (const EsEventTypeInfo *info,
   event->size = inline_size;
   event->payload = event->inline_data;
   atomic_init (&event->queued_in, 0);
-  event->charged_to = NULL;
+  event->charged = FALSE;
   return event;
 }
 
@@ -592,7 +596,8 @@ EsEvent *
 _es_event_seal (EsEvent *event,
                 guint32  type_index,
                 guint64  sequence,
-                guint64  trace_salt)
+                guint64  trace_salt,
+                gboolean take)
 {
   int expected = 0;
   EsEvent *copy;
@@ -603,7 +608,9 @@ _es_event_seal (EsEvent *event,
                                                memory_order_acq_rel, memory_order_acquire))
     {
       stamp (event, type_index, sequence, trace_salt);
-      return es_event_ref (event);
+      /* Taken: the caller's reference is the result's, no RMW on a line
+       * that a receiver may be reading by the time the caller lets go. */
+      return take ? event : es_event_ref (event);
     }
 
   /* Published before: publish a copy sharing the payload. */
@@ -624,7 +631,7 @@ _es_event_seal (EsEvent *event,
     }
   copy->size = event->size;
   atomic_init (&copy->queued_in, 0);
-  copy->charged_to = NULL;
+  copy->charged = FALSE;
   switch ((EsPayloadKind) event->payload_kind)
     {
     case ES_PAYLOAD_INLINE:
@@ -644,6 +651,8 @@ _es_event_seal (EsEvent *event,
       g_assert_not_reached ();
     }
   stamp (copy, type_index, sequence, trace_salt);
+  if (take)
+    es_event_unref (event);
   return copy;
 }
 
@@ -687,7 +696,7 @@ _es_event_new_from_slot (GType                 event_type,
   event->timestamp = timestamp;
   event->trace = *trace;
   atomic_init (&event->queued_in, 0);
-  event->charged_to = NULL;
+  event->charged = FALSE;
   return event;
 }
 

@@ -43,6 +43,9 @@ G_DECLARE_DERIVABLE_TYPE (EsPublisher, es_publisher, ES, PUBLISHER, GObject)
  *   (es_publisher_publish_data_batch(), which passes a non-%NULL
  *   @n_published); optional, %NULL publishes them one by one with
  *   @publish_data
+ * @publish_take: publish an envelope, taking the caller's reference
+ *   (es_publisher_publish_take()); the default calls @publish and drops
+ *   the reference
  *
  * Implementations fill @publish, @publish_data and @publish_object. The
  * public functions check only their arguments' validity
@@ -80,9 +83,13 @@ struct _EsPublisherClass
                                     guint          *n_published,
                                     GCancellable   *cancellable,
                                     GError        **error);
+  gboolean (*publish_take)         (EsPublisher    *self,
+                                    EsEvent        *event,
+                                    GCancellable   *cancellable,
+                                    GError        **error);
 
   /*< private >*/
-  gpointer _reserved[11];
+  gpointer _reserved[10];
 };
 
 ES_AVAILABLE_IN_ALL
@@ -91,6 +98,11 @@ ES_AVAILABLE_IN_ALL
 GType                es_publisher_get_event_type         (EsPublisher    *self);
 ES_AVAILABLE_IN_ALL
 gboolean             es_publisher_publish                (EsPublisher    *self,
+                                                          EsEvent        *event,
+                                                          GCancellable   *cancellable,
+                                                          GError        **error);
+ES_AVAILABLE_IN_ALL
+gboolean             es_publisher_publish_take           (EsPublisher    *self,
                                                           EsEvent        *event,
                                                           GCancellable   *cancellable,
                                                           GError        **error);

@@ -264,7 +264,7 @@ _es_static_ring_fill_slot (EsStaticRing  *ring,
 {
   if (event != NULL)
     {
-      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1, ring->trace_salt);
+      EsEvent *sealed = _es_event_seal (event, ring->type_index, seq + 1, ring->trace_salt, FALSE);
 
       _es_static_ring_write_slot (ring, seq, data, sealed, single);
       es_event_unref (sealed);

@@ -265,7 +265,7 @@ handler_dispatch (gpointer data,
 
           if (event == NULL)
             break;
-          _es_zero_copy_settle_event (event);
+          _es_zero_copy_settle_event (event, ep->buffer);
           atomic_fetch_add_explicit (&ep->base.received, 1, memory_order_relaxed);
           es_wait_queue_notify (&ep->space_wq);
 

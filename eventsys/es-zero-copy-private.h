@@ -14,10 +14,13 @@ G_BEGIN_DECLS
 typedef struct _EsZcHandler EsZcHandler;
 
 /* A type's sequence counter, on its own cache line: a single publishing
- * thread bumps it with a plain store (EsOwner), several with an RMW. */
+ * thread bumps it with a plain store (EsOwner), several with an RMW. The
+ * owner word has a line of its own: once several threads publish it is
+ * only read, and a read of the counter's line before the RMW would fetch
+ * that line twice (shared, then exclusive). */
 typedef struct {
-  atomic_uint_least64_t next;
-  EsOwner               owner;
+  ES_CACHELINE_ALIGNED atomic_uint_least64_t next;
+  ES_CACHELINE_ALIGNED EsOwner               owner;
 } EsZcSequence;
 
 static inline guint64
@@ -62,13 +65,15 @@ struct _EsZeroCopyPublisher
 
 EsSubscriber *_es_zero_copy_subscriber_new      (EsEventSystem        *system,
                                                  GType                 event_type);
-/* Drops a queue's hold on @event: the last holder releases the buffer
- * manager's charge; then drops the reference. */
-void          _es_zero_copy_release_event       (EsEvent              *event,
-                                                 gpointer              unused);
-/* Settles the buffer charge of an event taken from a queue, keeping the
+/* Drops a queue's hold on @event: the last holder releases the charge to
+ * @buffer (the EsBufferCounters of the queue's system); then drops the
  * reference. */
-void          _es_zero_copy_settle_event        (EsEvent              *event);
+void          _es_zero_copy_release_event       (EsEvent              *event,
+                                                 gpointer              buffer);
+/* Settles the buffer charge of an event taken from a queue of the system
+ * whose counters are @buffer, keeping the reference. */
+void          _es_zero_copy_settle_event        (EsEvent              *event,
+                                                 EsBufferCounters     *buffer);
 /* Drops what an unsubscribed endpoint still holds; a publisher calls it
  * after pushing, so a push racing with the unsubscribe is dropped too. */
 void          _es_zero_copy_drain_if_discarded  (EsZcEndpoint         *ep);

@@ -76,7 +76,7 @@ evict_one (EsZcEndpoint *sub,
     _es_metrics_record_drop (sub->base.core->metrics, victim->event_type, victim->type_index,
                              sub->base.core->config.backpressure_strategy == ES_BACKPRESSURE_CUSTOM
                              ? ES_DROP_REASON_CUSTOM : ES_DROP_REASON_DROP_OLDEST, 1);
-  _es_zero_copy_release_event (victim, NULL);
+  _es_zero_copy_release_event (victim, sub->buffer);
   *dropped = TRUE;
   return TRUE;
 }
@@ -99,7 +99,7 @@ charge_buffer (EsPublisher  *publisher,
     {
       /* Unlimited: counted only, so utilization and metrics stay exact. */
       _es_buffer_counters_try_charge (buffer, charge);
-      event->charged_to = buffer;
+      event->charged = TRUE;
       return TRUE;
     }
 
@@ -160,13 +160,17 @@ charge_buffer (EsPublisher  *publisher,
         }
     }
 
-  event->charged_to = buffer;
+  event->charged = TRUE;
   return TRUE;
 }
 
+/* With @take, the caller's reference to @event is consumed whatever the
+ * outcome: on success it becomes the first queue's, so that the publisher
+ * does not touch the envelope again once a receiver may have it. */
 static gboolean
 deliver (EsPublisher   *publisher,
          EsEvent       *event,
+         gboolean       take,
          GCancellable  *cancellable,
          GError       **error)
 {
@@ -176,7 +180,9 @@ deliver (EsPublisher   *publisher,
   EsTargetsHold owned;
   EsSubList *targets = _es_publisher_acquire_targets (shared, publisher, &owned);
   gboolean stack_reserved[64];
+  guint64 stack_tickets[64];
   gboolean *reserved = targets->n <= G_N_ELEMENTS (stack_reserved) ? stack_reserved : g_new (gboolean, targets->n);
+  guint64 *tickets = targets->n <= G_N_ELEMENTS (stack_tickets) ? stack_tickets : g_new (guint64, targets->n);
   gint64 deadline = -2;
   gboolean dropped = FALSE;
   EsEvent *sealed = NULL;
@@ -223,7 +229,7 @@ deliver (EsPublisher   *publisher,
       reserved[i] = FALSE;
       while (!_es_sub_endpoint_is_closed (&sub->base))
         {
-          if (_es_zc_queue_reserve (sub->queue))
+          if (_es_zc_queue_reserve (sub->queue, &tickets[i]))
             {
               reserved[i] = TRUE;
               n_reserved++;
@@ -272,7 +278,8 @@ deliver (EsPublisher   *publisher,
     {
       sealed = _es_event_seal (event, shared->type_info->index,
                                _es_zc_sequence_next (self->sequence),
-                               shared->core->trace_salt);
+                               shared->core->trace_salt, take);
+      take = FALSE;   /* consumed */
       ok = charge_buffer (publisher, targets, sealed, &deadline, &dropped, cancellable, error);
     }
 
@@ -283,7 +290,7 @@ deliver (EsPublisher   *publisher,
           {
             EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
-            _es_zc_queue_unreserve (sub->queue);
+            _es_zc_queue_unreserve (sub->queue, tickets[i]);
           }
       g_clear_pointer (&sealed, es_event_unref);
     }
@@ -301,7 +308,7 @@ deliver (EsPublisher   *publisher,
 
           if (!reserved[i])
             continue;
-          _es_zc_queue_push (sub->queue, sealed->priority, sealed);
+          _es_zc_queue_push (sub->queue, sealed->priority, sealed, tickets[i]);
           es_wait_queue_notify (&sub->data_wq);
           /* Unsubscribed after we took the list: our event must go too. The
            * notify's seq_cst fence orders the push before this load. */
@@ -317,16 +324,22 @@ deliver (EsPublisher   *publisher,
        * the same, so that it is immutable like any published event. */
       sealed = _es_event_seal (event, shared->type_info->index,
                                _es_zc_sequence_next (self->sequence),
-                               shared->core->trace_salt);
+                               shared->core->trace_salt, take);
+      take = FALSE;
       es_event_unref (sealed);
     }
+  if (take)
+    es_event_unref (event);   /* failed before sealing */
 
   /* On every exit, or a BLOCKED state outlives the wait: DROPPING stays
    * until a publish goes through without dropping or rejecting. */
   _es_publisher_settle_state (publisher, shared, dropped);
 
   if (reserved != stack_reserved)
-    g_free (reserved);
+    {
+      g_free (reserved);
+      g_free (tickets);
+    }
   _es_publisher_release_targets (shared, targets, owned);
   return ok;
 }
@@ -343,8 +356,28 @@ es_zero_copy_publisher_publish (EsPublisher   *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
     return FALSE;
-  ok = deliver (publisher, event, cancellable, &local_error);
+  ok = deliver (publisher, event, FALSE, cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, event->size);
+}
+
+static gboolean
+es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
+                                     EsEvent       *event,
+                                     GCancellable  *cancellable,
+                                     GError       **error)
+{
+  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
+  gsize size = event->size;   /* the event may be gone once delivered */
+  GError *local_error = NULL;
+  gboolean ok;
+
+  if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
+    {
+      es_event_unref (event);
+      return FALSE;
+    }
+  ok = deliver (publisher, event, TRUE, cancellable, &local_error);
+  return _es_publisher_finish (shared, ok, local_error, error, size);
 }
 
 static gboolean
@@ -355,14 +388,13 @@ es_zero_copy_publisher_publish_data (EsPublisher    *publisher,
                                      GError        **error)
 {
   EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
-  g_autoptr(EsEvent) event = NULL;
   GError *local_error = NULL;
   gboolean ok;
 
   if (G_UNLIKELY (!_es_publisher_check_data (shared, size, error)))
     return FALSE;
-  event = es_event_new (shared->type_info->gtype, data, size);
-  ok = deliver (publisher, event, cancellable, &local_error);
+  ok = deliver (publisher, es_event_new (shared->type_info->gtype, data, size), TRUE,
+                cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, size);
 }
 
@@ -373,14 +405,12 @@ es_zero_copy_publisher_publish_object (EsPublisher   *publisher,
                                        GError       **error)
 {
   EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
-  g_autoptr(EsEvent) event = NULL;
   GError *local_error = NULL;
   gboolean ok;
 
   if (G_UNLIKELY (!_es_publisher_check_type (shared, G_OBJECT_TYPE (object), error)))
     return FALSE;
-  event = es_event_new_object (object);
-  ok = deliver (publisher, event, cancellable, &local_error);
+  ok = deliver (publisher, es_event_new_object (object), TRUE, cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, 0);
 }
 
@@ -392,6 +422,7 @@ es_zero_copy_publisher_class_init (EsZeroCopyPublisherClass *klass)
   _es_publisher_builtin_types[1] = G_TYPE_FROM_CLASS (klass);
 
   publisher_class->publish = es_zero_copy_publisher_publish;
+  publisher_class->publish_take = es_zero_copy_publisher_publish_take;
   publisher_class->publish_data = es_zero_copy_publisher_publish_data;
   publisher_class->publish_object = es_zero_copy_publisher_publish_object;
 }

@@ -4,8 +4,9 @@
 
 #include "es-zero-copy-queue-private.h"
 
-_Static_assert (offsetof (EsZcLane, tail) - offsetof (EsZcLane, head) >= ES_CACHELINE,
-                "producer and consumer indexes must not share a cache line");
+_Static_assert (offsetof (EsZcQueue, heads) + sizeof (((EsZcQueue *) 0)->heads) - offsetof (EsZcQueue, reserved)
+                <= ES_CACHELINE,
+                "the producers' counters must share one cache line");
 
 static EsZcCell *
 lane_cells_new (guint64 size)
@@ -30,6 +31,7 @@ _es_zc_queue_new (guint64  capacity,
   atomic_init (&queue->reserved, 0);
   atomic_init (&queue->released_cache, 0);
   atomic_init (&queue->released, 0);
+  atomic_init (&queue->holes, 0);
   es_owner_init (&queue->prod);
   es_owner_init (&queue->cons);
   queue->capacity = capacity;
@@ -37,7 +39,7 @@ _es_zc_queue_new (guint64  capacity,
   queue->n_lanes = priority_lanes ? ES_ZC_LANES : 1;
   for (guint i = 0; i < ES_ZC_LANES; i++)
     {
-      atomic_init (&queue->lanes[i].head, 0);
+      atomic_init (&queue->heads[i], 0);
       atomic_init (&queue->lanes[i].tail, 0);
       atomic_init (&queue->lanes[i].cells, NULL);
     }
@@ -66,14 +68,77 @@ lane_cells (EsZcQueue *queue,
   return cells;
 }
 
+/* A reservation given back on a single-lane queue: receivers skip it. */
+#define HOLE ((EsEvent *) (uintptr_t) 1)
+
+/* Single lane: claims the next cell itself, if the queue has room. */
+static gboolean
+reserve_cell (EsZcQueue *queue,
+              gboolean   single,
+              guint64   *ticket)
+{
+  EsZcCell *cells = atomic_load_explicit (&queue->lanes[0].cells, memory_order_relaxed);
+  guint64 pos = atomic_load_explicit (&queue->reserved, memory_order_relaxed);
+
+  for (;;)
+    {
+      EsZcCell *cell;
+      gint64 dif;
+
+      if (G_UNLIKELY ((gint64) (pos - atomic_load_explicit (&queue->released_cache, memory_order_relaxed)) >=
+                      (gint64) queue->capacity))
+        {
+          /* Looks full: look at the consumers' real count. */
+          guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
+
+          atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
+          if ((gint64) (pos - released) >= (gint64) queue->capacity)
+            return FALSE;
+        }
+
+      /* Acquire: the receiver that freed the cell is done with it. */
+      cell = &cells[pos & queue->mask];
+      dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos;
+      if (dif == 0)
+        {
+          if (single)
+            {
+              atomic_store_explicit (&queue->reserved, pos + 1, memory_order_relaxed);
+              break;
+            }
+          if (atomic_compare_exchange_weak_explicit (&queue->reserved, &pos, pos + 1,
+                                                     memory_order_relaxed, memory_order_relaxed))
+            break;
+          continue;   /* another producer took it: pos is the new head */
+        }
+      if (dif < 0)
+        es_cpu_relax ();   /* not full: a receiver is still releasing the cell */
+      pos = atomic_load_explicit (&queue->reserved, memory_order_relaxed);
+    }
+  *ticket = pos;
+  return TRUE;
+}
+
 gboolean
-_es_zc_queue_reserve (EsZcQueue *queue)
+_es_zc_queue_reserve (EsZcQueue *queue,
+                      guint64   *ticket)
 {
   gboolean single = es_owner_enter (&queue->prod);
+  gboolean ok;
   guint64 r;
 
   if (!single)
     es_owner_claim (&queue->prod);
+
+  if (queue->n_lanes == 1)
+    {
+      ok = reserve_cell (queue, single, ticket);
+      if (single)
+        es_owner_leave (&queue->prod);
+      return ok;
+    }
+
+  *ticket = 0;   /* the lane is chosen at the push */
   r = atomic_load_explicit (&queue->reserved, memory_order_relaxed);
   if (!single)
     r = atomic_fetch_add_explicit (&queue->reserved, 1, memory_order_relaxed);
@@ -105,11 +170,35 @@ _es_zc_queue_reserve (EsZcQueue *queue)
   return TRUE;
 }
 
-void
-_es_zc_queue_unreserve (EsZcQueue *queue)
+/* Single lane: publishes the claimed cell @ticket holding @event. */
+static void
+fill_cell (EsZcQueue *queue,
+           guint64    ticket,
+           EsEvent   *event)
 {
-  gboolean single = es_owner_enter (&queue->prod);
+  EsZcCell *cell = &atomic_load_explicit (&queue->lanes[0].cells, memory_order_relaxed)[ticket & queue->mask];
 
+  /* The reservation found the cell free, and nobody else claims it. */
+  cell->event = event;
+  atomic_store_explicit (&cell->seq, ticket + 1, memory_order_release);
+}
+
+void
+_es_zc_queue_unreserve (EsZcQueue *queue,
+                        guint64    ticket)
+{
+  gboolean single;
+
+  if (queue->n_lanes == 1)
+    {
+      /* Later cells may be claimed already: leave a hole. Counted first,
+       * so that the pushed count never includes it. */
+      atomic_fetch_add_explicit (&queue->holes, 1, memory_order_release);
+      fill_cell (queue, ticket, HOLE);
+      return;
+    }
+
+  single = es_owner_enter (&queue->prod);
   if (!single)
     es_owner_claim (&queue->prod);
   es_counter_add (&queue->reserved, (guint64) -1, single);
@@ -120,23 +209,33 @@ _es_zc_queue_unreserve (EsZcQueue *queue)
 void
 _es_zc_queue_push (EsZcQueue *queue,
                    guint      lane_index,
-                   EsEvent   *event)
+                   EsEvent   *event,
+                   guint64    ticket)
 {
-  EsZcLane *lane = &queue->lanes[queue->n_lanes == 1 ? 0 : lane_index];
-  EsZcCell *cells = lane_cells (queue, lane);
-  gboolean single = es_owner_enter (&queue->prod);
+  atomic_uint_least64_t *head;
+  EsZcCell *cells;
+  gboolean single;
   guint64 pos;
   EsZcCell *cell;
 
+  if (queue->n_lanes == 1)
+    {
+      fill_cell (queue, ticket, event);
+      return;
+    }
+
+  head = &queue->heads[lane_index];
+  cells = lane_cells (queue, &queue->lanes[lane_index]);
+  single = es_owner_enter (&queue->prod);
   if (single)
-    pos = atomic_load_explicit (&lane->head, memory_order_relaxed);
+    pos = atomic_load_explicit (head, memory_order_relaxed);
   else
     {
       /* Several producers: the reservation guarantees this lane a free
        * cell for each of them, so claim a position with one RMW that
        * cannot fail (no CAS retries while they contend). */
       es_owner_claim (&queue->prod);
-      pos = atomic_fetch_add_explicit (&lane->head, 1, memory_order_relaxed);
+      pos = atomic_fetch_add_explicit (head, 1, memory_order_relaxed);
     }
 
   /* The cell is free once its sequence says so: at once, or (dif < 0)
@@ -146,7 +245,7 @@ _es_zc_queue_push (EsZcQueue *queue,
   while ((gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos < 0)
     es_cpu_relax ();
   if (single)
-    atomic_store_explicit (&lane->head, pos + 1, memory_order_relaxed);
+    atomic_store_explicit (head, pos + 1, memory_order_relaxed);
 
   cell->event = event;
   atomic_store_explicit (&cell->seq, pos + 1, memory_order_release);
@@ -211,7 +310,13 @@ queue_pop (EsZcQueue *queue,
   if (!single)
     es_owner_claim (&queue->cons);
   for (guint k = 0; k < queue->n_lanes && event == NULL; k++)
-    event = lane_pop (queue, &queue->lanes[order > 0 ? k : queue->n_lanes - 1 - k], single);
+    {
+      EsZcLane *lane = &queue->lanes[order > 0 ? k : queue->n_lanes - 1 - k];
+
+      /* A hole's place is released like an event's; take the next. */
+      while ((event = lane_pop (queue, lane, single)) == HOLE)
+        ;
+    }
   if (single)
     es_owner_leave (&queue->cons);
   return event;

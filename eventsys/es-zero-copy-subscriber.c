@@ -21,29 +21,43 @@
 G_DEFINE_FINAL_TYPE (EsZeroCopySubscriber, es_zero_copy_subscriber, ES_TYPE_SUBSCRIBER)
 
 void
-_es_zero_copy_settle_event (EsEvent *event)
+_es_zero_copy_settle_event (EsEvent          *event,
+                            EsBufferCounters *buffer)
 {
   /* The last queue holding the event (always, with one subscriber) needs
    * no RMW: no other receiver will settle it. */
   if ((atomic_load_explicit (&event->queued_in, memory_order_acquire) == 1 ||
        atomic_fetch_sub_explicit (&event->queued_in, 1, memory_order_acq_rel) == 1) &&
-      event->charged_to != NULL)
-    _es_buffer_counters_release (event->charged_to, _es_event_get_charge (event), 1);
+      event->charged)
+    _es_buffer_counters_release (buffer, _es_event_get_charge (event), 1);
 }
 
 void
 _es_zero_copy_release_event (EsEvent  *event,
-                             gpointer  unused)
+                             gpointer  buffer)
 {
-  _es_zero_copy_settle_event (event);
+  _es_zero_copy_settle_event (event, buffer);
   es_event_unref (event);
+}
+
+/* Drops an event taken from the queue of an unsubscribed endpoint. */
+static void
+discard_event (EsZcEndpoint *ep,
+               EsEvent      *event)
+{
+  atomic_fetch_add_explicit (&ep->base.dropped, 1, memory_order_relaxed);
+  if (ep->base.core->metrics != NULL)
+    _es_metrics_record_drop (ep->base.core->metrics, event->event_type, event->type_index,
+                             ES_DROP_REASON_SHUTDOWN, 1);
+  _es_zero_copy_release_event (event, ep->buffer);
 }
 
 /* A publisher that took its target list before the unsubscribe may still
  * push an event after close() drained the queue. The two sides form a
  * Dekker pair — the closer stores `discarded` and issues a heavy barrier
  * before draining, the publisher pushes, issues its light barrier and checks
- * `discarded` — so one of them always drains it; receivers need not check. */
+ * `discarded` — so one of them always drains it. Until the publisher has,
+ * receives drop what they find (see try_receive_events()). */
 void
 _es_zero_copy_drain_if_discarded (EsZcEndpoint *ep)
 {
@@ -55,13 +69,7 @@ _es_zero_copy_drain_if_discarded (EsZcEndpoint *ep)
   if (G_LIKELY (!atomic_load_explicit (&ep->base.discarded, memory_order_relaxed)))
     return;
   while ((event = _es_zc_queue_pop (ep->queue)) != NULL)
-    {
-      atomic_fetch_add_explicit (&ep->base.dropped, 1, memory_order_relaxed);
-      if (ep->base.core->metrics != NULL)
-        _es_metrics_record_drop (ep->base.core->metrics, event->event_type, event->type_index,
-                                 ES_DROP_REASON_SHUTDOWN, 1);
-      _es_zero_copy_release_event (event, NULL);
-    }
+    discard_event (ep, event);
 }
 
 static guint
@@ -72,14 +80,28 @@ es_zero_copy_subscriber_try_receive_events (EsSubscriber  *subscriber,
   EsZcEndpoint *ep = ((EsZeroCopySubscriber *) subscriber)->ep;
   guint n = 0;
 
+  /* The one receiving thread counts what it receives with plain stores
+   * (_es_sub_endpoint_count_received()); a second one ends that for good. */
+  if (G_UNLIKELY (!es_owner_is_mine (&ep->base.reader)))
+    es_owner_claim (&ep->base.reader);
+
   while (n < max_events)
     {
       EsEvent *event = _es_zc_queue_pop (ep->queue);
 
       if (event == NULL)
         break;
+      /* Unsubscribed: an event pushed by a publisher that has not seen it
+       * yet (and will drain it in a moment) must not reach a receive
+       * either. The unsubscribe's process-wide barrier makes the flag
+       * visible to any receive that starts after it returned. */
+      if (G_UNLIKELY (atomic_load_explicit (&ep->base.discarded, memory_order_relaxed)))
+        {
+          discard_event (ep, event);
+          continue;
+        }
       /* The queue's reference becomes the caller's. */
-      _es_zero_copy_settle_event (event);
+      _es_zero_copy_settle_event (event, ep->buffer);
       events[n++] = event;
     }
   return n;
@@ -98,7 +120,7 @@ es_zero_copy_subscriber_get_published_count (EsSubscriber *subscriber)
 
   /* Reservations not given back: every event pushed (or, for a moment,
    * being pushed) to us, without a counter of its own on the hot path. */
-  return atomic_load_explicit (&ep->queue->reserved, memory_order_acquire);
+  return _es_zc_queue_pushed (ep->queue);
 }
 
 static void
@@ -116,7 +138,7 @@ endpoint_finalize (EsSubEndpoint *base)
 {
   EsZcEndpoint *ep = (EsZcEndpoint *) base;
 
-  _es_zc_queue_free (ep->queue, _es_zero_copy_release_event, NULL);
+  _es_zc_queue_free (ep->queue, _es_zero_copy_release_event, ep->buffer);
   es_wait_queue_clear (&ep->data_wq);
   es_wait_queue_clear (&ep->space_wq);
   if (ep->handler != NULL)

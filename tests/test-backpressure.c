@@ -333,9 +333,13 @@ hammer_wait_for_publishers (Hammer *h)
     }
 }
 
+/* @priority: the default priority lanes, or one lane per queue (where a
+ * zero-copy reservation is the claim of a cell, and a delivery rejected by
+ * another subscriber leaves a hole behind). */
 static void
 run_hammer (EsFixture              *f,
-            EsBackpressureStrategy  strategy)
+            EsBackpressureStrategy  strategy,
+            gboolean                priority)
 {
   EsEventSystemBuilder *b = es_test_builder_new (f->impl);
   g_autofree Hammer *h = g_new0 (Hammer, 1);
@@ -349,6 +353,7 @@ run_hammer (EsFixture              *f,
 
   es_event_system_builder_set_channel_capacity (b, h->capacity);
   es_event_system_builder_set_backpressure_strategy (b, strategy);
+  es_event_system_builder_set_enable_priority (b, priority);
   if (strategy == ES_BACKPRESSURE_CUSTOM)
     es_event_system_builder_set_backpressure_func (b, hammer_custom_func, h, NULL);
   /* BLOCK waits as long as it takes; the others never wait. */
@@ -522,7 +527,7 @@ test_hammer_block (EsFixture     *f,
   g_test_summary ("BLOCK, 4 publisher x 3 subscriber threads, one stalling at random, capacity 64: "
                   "nothing is lost, every subscriber gets every event in per-publisher order, "
                   "and it finishes without deadlock");
-  run_hammer (f, ES_BACKPRESSURE_BLOCK);
+  run_hammer (f, ES_BACKPRESSURE_BLOCK, TRUE);
 }
 
 static void
@@ -532,7 +537,7 @@ test_hammer_drop_oldest (EsFixture     *f,
   g_test_summary ("DROP_OLDEST, 4 publisher x 3 subscriber threads, one stalling at random: "
                   "publishing never fails, what is received keeps per-publisher order, and "
                   "published == received + dropped + filtered + queued exactly for every subscriber");
-  run_hammer (f, ES_BACKPRESSURE_DROP_OLDEST);
+  run_hammer (f, ES_BACKPRESSURE_DROP_OLDEST, TRUE);
 }
 
 static void
@@ -542,7 +547,7 @@ test_hammer_drop_newest (EsFixture     *f,
   g_test_summary ("DROP_NEWEST, 4 publisher x 3 subscriber threads, one stalling at random: "
                   "published + rejected == attempts per publisher, a rejected event reaches no "
                   "subscriber and an accepted one all of them, in order; the identity holds");
-  run_hammer (f, ES_BACKPRESSURE_DROP_NEWEST);
+  run_hammer (f, ES_BACKPRESSURE_DROP_NEWEST, TRUE);
 }
 
 static void
@@ -552,7 +557,19 @@ test_hammer_custom (EsFixture     *f,
   g_test_summary ("CUSTOM, 4 publisher x 3 subscriber threads: the function gets the publishing "
                   "publisher, one of the subscribers, the event and a utilization in [0,1]; its "
                   "DROP_NEWEST answers reject and its DROP_OLDEST answers evict; the identity holds");
-  run_hammer (f, ES_BACKPRESSURE_CUSTOM);
+  run_hammer (f, ES_BACKPRESSURE_CUSTOM, TRUE);
+}
+
+static void
+test_hammer_one_lane (EsFixture     *f,
+                      gconstpointer  data)
+{
+  g_test_summary ("Each strategy again without priority lanes (one lane per queue): the same "
+                  "guarantees, with publishers claiming cells directly and rejected deliveries "
+                  "leaving holes that subscribers skip");
+  run_hammer (f, ES_BACKPRESSURE_BLOCK, FALSE);
+  run_hammer (f, ES_BACKPRESSURE_DROP_OLDEST, FALSE);
+  run_hammer (f, ES_BACKPRESSURE_DROP_NEWEST, FALSE);
 }
 
 /* --- 2. the adaptive mode absorbs a burst -------------------------------- */
@@ -1404,6 +1421,7 @@ main (int   argc,
   es_test_add ("Backpressure/hammer/drop-oldest", test_hammer_drop_oldest);
   es_test_add ("Backpressure/hammer/drop-newest", test_hammer_drop_newest);
   es_test_add ("Backpressure/hammer/custom", test_hammer_custom);
+  es_test_add ("Backpressure/hammer/one-lane", test_hammer_one_lane);
   es_test_add ("Backpressure/adaptive-burst", test_adaptive_burst);
   es_test_add ("Backpressure/watermark-signal", test_watermark_signal);
   es_test_add ("Backpressure/memory-bound", test_memory_bound);

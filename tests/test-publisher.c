@@ -59,6 +59,124 @@ test_publisher_publish (EsFixture     *f,
 }
 
 static void
+test_publisher_publish_take (EsFixture     *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EsPublisher) pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_THING, &error);
+  g_autoptr(EsPublisher) tick_pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_TICK, &error);
+  g_autoptr(EsSubscriber) sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_THING, &error);
+  g_autoptr(EsSubscriber) tick_sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_TICK, &error);
+  EsTestThing *thing = es_test_thing_new (77);
+  EsTestThing *other = es_test_thing_new (78);
+  gpointer weak = thing;
+  gpointer weak_other = other;
+  g_autoptr(EsEvent) tick = new_tick_event (5);
+
+  g_test_summary ("es_publisher_publish_take() publishes like es_publisher_publish() and consumes "
+                  "the caller's reference on success and on every failure");
+
+  g_assert_no_error (error);
+  g_object_add_weak_pointer (G_OBJECT (thing), &weak);
+  g_object_add_weak_pointer (G_OBJECT (other), &weak_other);
+
+  /* Success: the envelope (and with it the object) lives on in the queue only. */
+  g_assert_true (es_publisher_publish_take (pub, es_event_new_object (thing), NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&thing);
+  g_assert_nonnull (weak);
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, 1);
+  {
+    g_autoptr(EsEvent) got = es_test_receive (sub);
+
+    g_assert_cmpint (es_test_thing_get_value (es_event_get_object (got)), ==, 77);
+    g_assert_true (es_event_is_sealed (got));
+  }
+
+  /* An event published before: the caller's other reference stays valid,
+   * and the subscriber gets the same payload. */
+  g_assert_true (es_publisher_publish (tick_pub, tick, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (es_publisher_publish_take (tick_pub, es_event_ref (tick), NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autoptr(EsEvent) got = es_test_receive (tick_sub);
+
+      g_assert_cmpint (tick_value (got), ==, 5);
+      g_assert_cmpuint (es_event_get_sequence (got), ==, (guint64) i + 1);
+    }
+  g_assert_cmpint (tick_value (tick), ==, 5);
+
+  /* Failures consume the reference too: a type mismatch... */
+  g_assert_false (es_publisher_publish_take (tick_pub, es_event_new_object (other), NULL, &error));
+  g_assert_error (error, ES_ERROR, ES_ERROR_TYPE_MISMATCH);
+  g_clear_error (&error);
+  /* ...a publish after shutdown... */
+  g_assert_true (es_event_system_shutdown (f->sys, &error));
+  g_assert_no_error (error);
+  g_assert_false (es_publisher_publish_take (pub, es_event_new_object (other), NULL, &error));
+  g_assert_error (error, ES_ERROR, ES_ERROR_SHUT_DOWN);
+  g_clear_error (&error);
+  /* ...and a programmer error. */
+  g_test_expect_message ("eventsys", G_LOG_LEVEL_CRITICAL, "*ES_IS_PUBLISHER*");
+  g_assert_false (es_publisher_publish_take ((EsPublisher *) sub, es_event_new_object (other), NULL, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_test_expect_message ("eventsys", G_LOG_LEVEL_CRITICAL, "*event != NULL*");
+  g_assert_false (es_publisher_publish_take (pub, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (es_publisher_get_published_count (pub), ==, 1);
+
+  g_clear_object (&other);
+  g_assert_null (weak_other);
+
+  if (f->impl == ES_IMPLEMENTATION_STATIC_FAST_PATH)
+    {
+      /* Documented: a static ring slot keeps its object until the slot is
+       * reused or the system goes away. */
+      g_clear_object (&pub);
+      g_clear_object (&sub);
+      g_clear_object (&tick_pub);
+      g_clear_object (&tick_sub);
+      es_fixture_replace (f, es_test_builder_new (f->impl), TRUE);
+    }
+  g_assert_null (weak);
+
+  /* Rejected by backpressure: freed too. */
+  {
+    g_autoptr(EsEventSystemBuilder) builder = es_test_builder_new (f->impl);
+    g_autoptr(EsTestThing) last = es_test_thing_new (5);
+    gpointer weak_last = last;
+
+    g_clear_object (&pub);
+    g_clear_object (&sub);
+    g_clear_object (&tick_pub);
+    g_clear_object (&tick_sub);
+    es_event_system_builder_set_channel_capacity (builder, 4);
+    es_event_system_builder_set_backpressure_strategy (builder, ES_BACKPRESSURE_DROP_NEWEST);
+    es_fixture_replace (f, g_steal_pointer (&builder), TRUE);
+    pub = es_event_system_create_publisher (f->sys, ES_TEST_TYPE_THING, &error);
+    sub = es_event_system_subscribe (f->sys, ES_TEST_TYPE_THING, &error);
+    g_assert_no_error (error);
+    for (int i = 0; i < 4; i++)
+      {
+        g_autoptr(EsTestThing) t = es_test_thing_new (i);
+
+        g_assert_true (es_publisher_publish_take (pub, es_event_new_object (t), NULL, &error));
+        g_assert_no_error (error);
+      }
+    g_object_add_weak_pointer (G_OBJECT (last), &weak_last);
+    g_assert_false (es_publisher_publish_take (pub, es_event_new_object (last), NULL, &error));
+    g_assert_error (error, ES_ERROR, ES_ERROR_BACKPRESSURE);
+    g_clear_error (&error);
+    g_assert_cmpuint (es_publisher_get_rejected_count (pub), ==, 1);
+    g_clear_object (&last);
+    g_assert_null (weak_last);
+  }
+}
+
+static void
 test_publisher_no_subscribers (EsFixture     *f,
                                gconstpointer  data)
 {
@@ -840,6 +958,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   es_test_add ("Publisher/publish", test_publisher_publish);
+  es_test_add ("Publisher/publish-take", test_publisher_publish_take);
   es_test_add ("Publisher/no-subscribers", test_publisher_no_subscribers);
   es_test_add ("Publisher/publish-data", test_publisher_publish_data);
   es_test_add ("Publisher/publish-object", test_publisher_publish_object);

@@ -79,6 +79,17 @@ forEachImplementation('publish_event_new_object', impl => {
     assertEqual(got.get_object().n, 3);
 });
 
+forEachImplementation('publish_take', impl => {
+    // (transfer full): GJS passes a reference of its own.
+    const {sub, pub} = setup(impl);
+    const tick = new Tick({n: 4});
+    const ev = EventSys.Event.new_object(tick);
+    assert(pub.publish_take(ev, null));
+    assert(ev.is_sealed());
+    assert(sub.receive(null).get_object() === tick);
+    assertEqual(ev.get_object().n, 4);
+});
+
 forEachImplementation('receive_timeout', impl => {
     const {sub, pub} = setup(impl);
     pub.publish_object(new Tick({n: 1}), null);

@@ -49,6 +49,17 @@ class PubSubTests:
         self.assertIs(got.get_object(), tick)
         self.assertEqual(got.get_object().props.n, 3)
 
+    def test_publish_take(self):
+        # (transfer full): the binding passes its own reference; the Python
+        # wrapper stays usable.
+        tick = Tick(n=4)
+        ev = EventSys.Event.new_object(tick)
+        self.assertTrue(self.pub.publish_take(ev, None))
+        self.assertTrue(ev.is_sealed())
+        got = self.sub.receive(None)
+        self.assertIs(got.get_object(), tick)
+        self.assertEqual(ev.get_object().props.n, 4)
+
     def test_receive_timeout(self):
         for i in range(3):
             self.pub.publish_object(Tick(n=i), None)
