@@ -188,6 +188,8 @@ deliver (EsPublisher   *publisher,
   EsEvent *sealed = NULL;
   guint n_reserved = 0;
   gboolean ok = TRUE;
+  /* The lane; read now: with @take, @event may be gone after sealing. */
+  const guint lane = event->priority;
 
   if (G_UNLIKELY (config->adaptive))
     {
@@ -229,7 +231,7 @@ deliver (EsPublisher   *publisher,
       reserved[i] = FALSE;
       while (!_es_sub_endpoint_is_closed (&sub->base))
         {
-          if (_es_zc_queue_reserve (sub->queue, &tickets[i]))
+          if (_es_zc_queue_reserve (sub->queue, lane, &tickets[i]))
             {
               reserved[i] = TRUE;
               n_reserved++;
@@ -290,7 +292,7 @@ deliver (EsPublisher   *publisher,
           {
             EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
-            _es_zc_queue_unreserve (sub->queue, tickets[i]);
+            _es_zc_queue_unreserve (sub->queue, lane, tickets[i]);
           }
       g_clear_pointer (&sealed, es_event_unref);
     }
@@ -308,7 +310,7 @@ deliver (EsPublisher   *publisher,
 
           if (!reserved[i])
             continue;
-          _es_zc_queue_push (sub->queue, sealed->priority, sealed, tickets[i]);
+          _es_zc_queue_push (sub->queue, lane, sealed, tickets[i]);
           es_wait_queue_notify (&sub->data_wq);
           /* Unsubscribed after we took the list: our event must go too. The
            * notify's seq_cst fence orders the push before this load. */

@@ -21,11 +21,12 @@ G_BEGIN_DECLS
  * against a cached `released`, reading the consumers' line only when the
  * queue looks full. Lanes other than NORMAL are allocated on first use.
  *
- * Without priority lanes the reservation *is* the claim of a cell: the
- * reserve compares and swaps `reserved`, which is then the lane's head, so
- * a publish takes one contended cache line instead of two. A reservation
- * given back fills its cell with a hole that receivers skip (and count as
- * released), since later cells may already be claimed.
+ * A reservation claims its cell in the lane at once. Without priority
+ * lanes it *is* the claim: the reserve compares and swaps `reserved`, which
+ * is then the lane's head; with them, the lane heads share the line of
+ * `reserved`, so either way a publish takes one contended cache line. A
+ * reservation given back fills its cell with a hole that receivers skip
+ * (and count as released), since later cells may already be claimed.
  *
  * While one thread pushes (`prod`) or one thread pops (`cons`), that side
  * updates its counter and lane indexes with plain stores instead of RMWs
@@ -55,7 +56,7 @@ typedef struct {
   ES_CACHELINE_ALIGNED EsOwner prod;                           /* the single pushing thread */
   ES_CACHELINE_ALIGNED atomic_uint_least64_t released;         /* consumers */
   EsOwner   cons;                                              /* the single popping thread */
-  atomic_uint_least64_t holes;                                 /* reservations given back, one lane */
+  atomic_uint_least64_t holes;                                 /* reservations given back */
   ES_CACHELINE_ALIGNED guint64 capacity;             /* immutable from here on */
   guint64   mask;
   guint     n_lanes;
@@ -69,12 +70,14 @@ void       _es_zc_queue_free       (EsZcQueue *queue,
                                     void     (*release) (EsEvent *event, gpointer data),
                                     gpointer   data);
 
-/* Reserves a place for a push, stored in @ticket; FALSE when the queue is
- * full. */
+/* Reserves a place for a push in @lane (the event's priority), claiming
+ * the cell @ticket; FALSE when the queue is full. */
 gboolean   _es_zc_queue_reserve    (EsZcQueue *queue,
+                                    guint      lane,
                                     guint64   *ticket);
-/* Gives back a publisher's reservation it did not use. */
+/* Gives back a publisher's reservation it did not use (a hole). */
 void       _es_zc_queue_unreserve  (EsZcQueue *queue,
+                                    guint      lane,
                                     guint64    ticket);
 
 static inline gint64
@@ -95,7 +98,7 @@ _es_zc_queue_pushed (EsZcQueue *queue)
   return atomic_load_explicit (&queue->reserved, memory_order_acquire) - holes;
 }
 
-/* After a successful reserve, with its @ticket. */
+/* After a successful reserve, with its @lane and @ticket. */
 void       _es_zc_queue_push       (EsZcQueue *queue,
                                     guint      lane,
                                     EsEvent   *event,

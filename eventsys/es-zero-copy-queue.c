@@ -121,6 +121,7 @@ reserve_cell (EsZcQueue *queue,
 
 gboolean
 _es_zc_queue_reserve (EsZcQueue *queue,
+                      guint      lane_index,
                       guint64   *ticket)
 {
   gboolean single = es_owner_enter (&queue->prod);
@@ -138,9 +139,11 @@ _es_zc_queue_reserve (EsZcQueue *queue,
       return ok;
     }
 
-  *ticket = 0;   /* the lane is chosen at the push */
-  r = atomic_load_explicit (&queue->reserved, memory_order_relaxed);
-  if (!single)
+  /* Load only for the plain update: a load before the RMW would fetch the
+   * contended line twice (shared, then exclusive). */
+  if (single)
+    r = atomic_load_explicit (&queue->reserved, memory_order_relaxed);
+  else
     r = atomic_fetch_add_explicit (&queue->reserved, 1, memory_order_relaxed);
 
   /* Signed: with several producers, consumers may already have released
@@ -162,48 +165,51 @@ _es_zc_queue_reserve (EsZcQueue *queue,
           return FALSE;
         }
     }
+
+  /* Reserved: claim the lane's next cell at once, while the line holding
+   * both counters is still ours. The reservation guarantees the lane a
+   * free cell for every claim, so one RMW that cannot fail does (no CAS
+   * retries while producers contend). */
   if (single)
     {
       atomic_store_explicit (&queue->reserved, r + 1, memory_order_relaxed);
+      *ticket = atomic_load_explicit (&queue->heads[lane_index], memory_order_relaxed);
+      atomic_store_explicit (&queue->heads[lane_index], *ticket + 1, memory_order_relaxed);
       es_owner_leave (&queue->prod);
     }
+  else
+    *ticket = atomic_fetch_add_explicit (&queue->heads[lane_index], 1, memory_order_relaxed);
   return TRUE;
 }
 
-/* Single lane: publishes the claimed cell @ticket holding @event. */
+/* Publishes the claimed cell @ticket of lane @lane_index holding @event. */
 static void
 fill_cell (EsZcQueue *queue,
+           guint      lane_index,
            guint64    ticket,
            EsEvent   *event)
 {
-  EsZcCell *cell = &atomic_load_explicit (&queue->lanes[0].cells, memory_order_relaxed)[ticket & queue->mask];
+  EsZcCell *cells = lane_cells (queue, &queue->lanes[queue->n_lanes == 1 ? 0 : lane_index]);
+  EsZcCell *cell = &cells[ticket & queue->mask];
 
-  /* The reservation found the cell free, and nobody else claims it. */
+  /* Nobody else claims the cell, and it is free once its sequence says
+   * so: at once, or (dif < 0) after a consumer that already released its
+   * reservation finishes with it, a few instructions later. */
+  while ((gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) ticket < 0)
+    es_cpu_relax ();
   cell->event = event;
   atomic_store_explicit (&cell->seq, ticket + 1, memory_order_release);
 }
 
 void
 _es_zc_queue_unreserve (EsZcQueue *queue,
+                        guint      lane_index,
                         guint64    ticket)
 {
-  gboolean single;
-
-  if (queue->n_lanes == 1)
-    {
-      /* Later cells may be claimed already: leave a hole. Counted first,
-       * so that the pushed count never includes it. */
-      atomic_fetch_add_explicit (&queue->holes, 1, memory_order_release);
-      fill_cell (queue, ticket, HOLE);
-      return;
-    }
-
-  single = es_owner_enter (&queue->prod);
-  if (!single)
-    es_owner_claim (&queue->prod);
-  es_counter_add (&queue->reserved, (guint64) -1, single);
-  if (single)
-    es_owner_leave (&queue->prod);
+  /* Later cells may be claimed already: leave a hole. Counted first, so
+   * that the pushed count never includes it. */
+  atomic_fetch_add_explicit (&queue->holes, 1, memory_order_release);
+  fill_cell (queue, lane_index, ticket, HOLE);
 }
 
 void
@@ -212,45 +218,7 @@ _es_zc_queue_push (EsZcQueue *queue,
                    EsEvent   *event,
                    guint64    ticket)
 {
-  atomic_uint_least64_t *head;
-  EsZcCell *cells;
-  gboolean single;
-  guint64 pos;
-  EsZcCell *cell;
-
-  if (queue->n_lanes == 1)
-    {
-      fill_cell (queue, ticket, event);
-      return;
-    }
-
-  head = &queue->heads[lane_index];
-  cells = lane_cells (queue, &queue->lanes[lane_index]);
-  single = es_owner_enter (&queue->prod);
-  if (single)
-    pos = atomic_load_explicit (head, memory_order_relaxed);
-  else
-    {
-      /* Several producers: the reservation guarantees this lane a free
-       * cell for each of them, so claim a position with one RMW that
-       * cannot fail (no CAS retries while they contend). */
-      es_owner_claim (&queue->prod);
-      pos = atomic_fetch_add_explicit (head, 1, memory_order_relaxed);
-    }
-
-  /* The cell is free once its sequence says so: at once, or (dif < 0)
-   * after a consumer that already released its reservation finishes with
-   * it, a few instructions later. */
-  cell = &cells[pos & queue->mask];
-  while ((gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos < 0)
-    es_cpu_relax ();
-  if (single)
-    atomic_store_explicit (head, pos + 1, memory_order_relaxed);
-
-  cell->event = event;
-  atomic_store_explicit (&cell->seq, pos + 1, memory_order_release);
-  if (single)
-    es_owner_leave (&queue->prod);
+  fill_cell (queue, lane_index, ticket, event);
 }
 
 static EsEvent *
