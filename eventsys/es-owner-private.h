@@ -90,10 +90,21 @@ es_counter_add (atomic_uint_least64_t *counter,
     atomic_fetch_add_explicit (counter, n, memory_order_release);
 }
 
+void es_owner_claim_slow (EsOwner *o);
+
 /* Becomes the owner if nobody is, else revokes another thread's ownership
  * (waiting for its update in progress). Returns once the calling thread may
- * use either the fast path (it owns) or the atomic path safely. */
-void es_owner_claim (EsOwner *o);
+ * use either the fast path (it owns) or the atomic path safely. Inline for
+ * the common case of a state several threads already share (MULTI). */
+static inline void
+es_owner_claim (EsOwner *o)
+{
+  uintptr_t owner = atomic_load_explicit (&o->owner, memory_order_acquire);
+
+  if (G_LIKELY (owner == ES_OWNER_MULTI))
+    return;
+  es_owner_claim_slow (o);
+}
 
 /* Revokes any ownership for good, e.g. before a closing thread moves the
  * state with the atomic protocol. */

@@ -38,7 +38,7 @@ revoke_locked (EsOwner  *o,
 }
 
 void
-es_owner_claim (EsOwner *o)
+es_owner_claim_slow (EsOwner *o)
 {
   uintptr_t me = es_thread_id ();
 
