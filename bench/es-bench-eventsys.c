@@ -6,7 +6,8 @@
  *                      64-byte ES_DEFINE_EVENT_TYPE struct, es_subscriber_receive_data()
  *   es-static-batch    the same in batches of 256: es_publisher_publish_data_batch(),
  *                      es_subscriber_receive_data_batch()
- *   es-zerocopy        zero-copy: es_event_new() + es_publisher_publish(), one shared
+ *   es-zerocopy        zero-copy: es_event_new() + es_publisher_publish_take() (the
+ *                      envelope is handed over, as to a GAsyncQueue), one shared
  *                      envelope per event, es_subscriber_receive()
  *   es-zerocopy-batch  the same, received with es_subscriber_receive_batch()
  *
@@ -608,9 +609,8 @@ bench_es_single_thread (gboolean zero_copy, const char *variant, guint64 n, Benc
 
               ev.seq = i + j;
               event = es_event_new (e.type, &ev, sizeof ev);
-              ok = direct ? klass->publish (e.pubs[0], event, NULL, &error)
-                          : es_publisher_publish (e.pubs[0], event, NULL, &error);
-              es_event_unref (event);
+              ok = direct ? klass->publish_take (e.pubs[0], event, NULL, &error)
+                          : es_publisher_publish_take (e.pubs[0], event, NULL, &error);
               if (G_UNLIKELY (!ok))
                 goto failed;
             }
@@ -652,7 +652,7 @@ bench_es_single_thread (gboolean zero_copy, const char *variant, guint64 n, Benc
 failed:
   r->ok = FALSE;
   r->error = g_strdup_printf ("%s after %" G_GUINT64_FORMAT " events: %s",
-                              zero_copy ? "publish/receive" : "publish_data/receive_data_batch",
+                              zero_copy ? "publish_take/receive" : "publish_data/receive_data_batch",
                               c.received, error ? error->message : "no error set");
   bench_checker_clear (&c);
   es_teardown (&e);
@@ -672,7 +672,7 @@ const BenchContender bench_es_contenders[] = {
   { "es-static-batch", "eventsys static fast path: publish_data_batch / receive_data_batch (256)",
     BENCH_WL (BENCH_W1) | BENCH_WL (BENCH_W2) | BENCH_WL (BENCH_W3) | BENCH_WL (BENCH_W8),
     run_static_batch },
-  { "es-zerocopy", "eventsys zero-copy: es_event_new + publish / receive, shared envelopes (W4: attach)",
+  { "es-zerocopy", "eventsys zero-copy: es_event_new + publish_take / receive, shared envelopes (W4: attach)",
     BENCH_WL (BENCH_W1) | BENCH_WL (BENCH_W2) | BENCH_WL (BENCH_W3) | BENCH_WL (BENCH_W4) |
     BENCH_WL (BENCH_W5) | BENCH_WL (BENCH_W6) | BENCH_WL (BENCH_W8), run_zerocopy },
   { "es-zerocopy-batch", "eventsys zero-copy: publish / receive_batch (256)",

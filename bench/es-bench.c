@@ -980,9 +980,9 @@ workload_w8 (void)
   w8_row (t, "es-static unified", "es_publisher_publish_data", run_w8_single_static_unified, NULL);
   w8_row (t, "es-static direct", "class->publish_data", run_w8_single_static_direct, NULL);
   w8_row (t, "es-static metrics", "publish_data, metrics on", run_w8_single_static_metrics, NULL);
-  w8_row (t, "es-zerocopy unified", "es_publisher_publish", run_w8_single_zc_unified, NULL);
+  w8_row (t, "es-zerocopy unified", "es_publisher_publish_take", run_w8_single_zc_unified, NULL);
   w8_row (t, "es-zerocopy direct", "class->publish", run_w8_single_zc_direct, NULL);
-  w8_row (t, "es-zerocopy metrics", "es_publisher_publish, metrics on", run_w8_single_zc_metrics, NULL);
+  w8_row (t, "es-zerocopy metrics", "es_publisher_publish_take, metrics on", run_w8_single_zc_metrics, NULL);
   run_rounds (t, mode.w8_rounds);
   print_table (t);
 
