@@ -602,8 +602,21 @@ _es_event_seal (EsEvent *event,
   int expected = 0;
   EsEvent *copy;
 
-  /* No shortcut for the caller's only reference: another thread may hold a
-   * borrowed pointer and ref or publish the event at the same time. */
+  /* Handed over as the only reference: no other thread can reach the event
+   * any more (a borrowed pointer would be used after its owner let go), so
+   * nobody can seal it concurrently, and a plain store does without the
+   * locked instruction (which would wait for the envelope's fresh stores). */
+  if (take && atomic_load_explicit (&event->ref_count, memory_order_acquire) == 1 &&
+      atomic_load_explicit (&event->sealed, memory_order_relaxed) == 0)
+    {
+      atomic_store_explicit (&event->sealed, 1, memory_order_relaxed);
+      stamp (event, type_index, sequence, trace_salt);
+      return event;
+    }
+
+  /* Otherwise no shortcut for the caller's only reference: another thread
+   * may hold a borrowed pointer and ref or publish the event at the same
+   * time. */
   if (atomic_compare_exchange_strong_explicit (&event->sealed, &expected, 1,
                                                memory_order_acq_rel, memory_order_acquire))
     {

@@ -60,6 +60,7 @@ struct _EsZeroCopyPublisher
 {
   EsPublisher            parent_instance;
   EsPublisherShared     *shared;
+  EsBufferCounters      *buffer;         /* the system's; the publisher keeps the system alive */
   EsZcSequence          *sequence;       /* the type's counter, owned by the system */
 };
 

@@ -92,7 +92,7 @@ charge_buffer (EsPublisher  *publisher,
                GError      **error)
 {
   EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
-  EsBufferCounters *buffer = _es_buffer_manager_get_counters (shared->core->buffer_manager);
+  EsBufferCounters *buffer = ((EsZeroCopyPublisher *) publisher)->buffer;
   gint64 charge = _es_event_get_charge (event);
 
   if (buffer->limit == 0)
@@ -193,7 +193,7 @@ deliver (EsPublisher   *publisher,
 
   if (G_UNLIKELY (config->adaptive))
     {
-      EsBufferCounters *buffer = _es_buffer_manager_get_counters (shared->core->buffer_manager);
+      EsBufferCounters *buffer = self->buffer;
       EsWaitQueue *wq = NULL;
       gdouble u = 0;
 
@@ -450,6 +450,7 @@ _es_zero_copy_publisher_new (EsEventSystem         *system,
 
   _es_publisher_setup (ES_PUBLISHER (self), system, event_type, collect_targets);
   self->shared = _es_publisher_get_shared (ES_PUBLISHER (self));
+  self->buffer = _es_buffer_manager_get_counters (self->shared->core->buffer_manager);
   self->sequence = sequence;
   return ES_PUBLISHER (self);
 }
