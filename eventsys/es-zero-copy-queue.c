@@ -68,8 +68,44 @@ lane_cells (EsZcQueue *queue,
   return cells;
 }
 
-/* A reservation given back on a single-lane queue: receivers skip it. */
+/* A reservation given back: receivers skip it. */
 #define HOLE ((EsEvent *) (uintptr_t) 1)
+
+/* Whether the place at position @r is within the capacity. Signed: with
+ * several producers, consumers may already have released places reserved
+ * after @r. Compares with the cached count of released places first and
+ * reads the consumers' line only when the queue looks full; acquire pairs
+ * with their release, so the cells they freed are free for us. */
+static inline gboolean
+has_room (EsZcQueue *queue,
+          guint64    r)
+{
+  guint64 released;
+
+  if (G_LIKELY ((gint64) (r - atomic_load_explicit (&queue->released_cache, memory_order_relaxed)) <
+                (gint64) queue->capacity))
+    return TRUE;
+  released = atomic_load_explicit (&queue->released, memory_order_acquire);
+  atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
+  return (gint64) (r - released) < (gint64) queue->capacity;
+}
+
+/* Moves a position counter from @pos to @pos + 1: a plain store for its
+ * single writer, else a CAS that fails (updating @pos) if another thread
+ * moved it first. */
+static inline gboolean
+advance (atomic_uint_least64_t *counter,
+         guint64               *pos,
+         gboolean               single)
+{
+  if (single)
+    {
+      atomic_store_explicit (counter, *pos + 1, memory_order_relaxed);
+      return TRUE;
+    }
+  return atomic_compare_exchange_weak_explicit (counter, pos, *pos + 1,
+                                                memory_order_relaxed, memory_order_relaxed);
+}
 
 /* Single lane: claims the next cell itself, if the queue has room. */
 static gboolean
@@ -85,29 +121,15 @@ reserve_cell (EsZcQueue *queue,
       EsZcCell *cell;
       gint64 dif;
 
-      if (G_UNLIKELY ((gint64) (pos - atomic_load_explicit (&queue->released_cache, memory_order_relaxed)) >=
-                      (gint64) queue->capacity))
-        {
-          /* Looks full: look at the consumers' real count. */
-          guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
-
-          atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
-          if ((gint64) (pos - released) >= (gint64) queue->capacity)
-            return FALSE;
-        }
+      if (G_UNLIKELY (!has_room (queue, pos)))
+        return FALSE;
 
       /* Acquire: the receiver that freed the cell is done with it. */
       cell = &cells[pos & queue->mask];
       dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) pos;
       if (dif == 0)
         {
-          if (single)
-            {
-              atomic_store_explicit (&queue->reserved, pos + 1, memory_order_relaxed);
-              break;
-            }
-          if (atomic_compare_exchange_weak_explicit (&queue->reserved, &pos, pos + 1,
-                                                     memory_order_relaxed, memory_order_relaxed))
+          if (advance (&queue->reserved, &pos, single))
             break;
           continue;   /* another producer took it: pos is the new head */
         }
@@ -146,24 +168,13 @@ _es_zc_queue_reserve (EsZcQueue *queue,
   else
     r = atomic_fetch_add_explicit (&queue->reserved, 1, memory_order_relaxed);
 
-  /* Signed: with several producers, consumers may already have released
-   * places reserved after ours (released > r). */
-  if (G_UNLIKELY ((gint64) (r - atomic_load_explicit (&queue->released_cache, memory_order_relaxed)) >=
-                  (gint64) queue->capacity))
+  if (G_UNLIKELY (!has_room (queue, r)))
     {
-      /* Looks full: look at the consumers' real count. Acquire pairs with
-       * their release, so the cells they freed are free for us. */
-      guint64 released = atomic_load_explicit (&queue->released, memory_order_acquire);
-
-      atomic_store_explicit (&queue->released_cache, released, memory_order_relaxed);
-      if ((gint64) (r - released) >= (gint64) queue->capacity)
-        {
-          if (single)
-            es_owner_leave (&queue->prod);
-          else
-            atomic_fetch_sub_explicit (&queue->reserved, 1, memory_order_relaxed);
-          return FALSE;
-        }
+      if (single)
+        es_owner_leave (&queue->prod);
+      else
+        atomic_fetch_sub_explicit (&queue->reserved, 1, memory_order_relaxed);
+      return FALSE;
     }
 
   /* Reserved: claim the lane's next cell at once, while the line holding
@@ -243,13 +254,7 @@ lane_pop (EsZcQueue *queue,
       dif = (gint64) atomic_load_explicit (&cell->seq, memory_order_acquire) - (gint64) (pos + 1);
       if (dif == 0)
         {
-          if (single)
-            {
-              atomic_store_explicit (&lane->tail, pos + 1, memory_order_relaxed);
-              break;
-            }
-          if (atomic_compare_exchange_weak_explicit (&lane->tail, &pos, pos + 1,
-                                                     memory_order_relaxed, memory_order_relaxed))
+          if (advance (&lane->tail, &pos, single))
             break;
         }
       else if (dif < 0)
