@@ -64,6 +64,37 @@ struct _EsZeroCopyPublisher
   EsZcSequence          *sequence;       /* the type's counter, owned by the system */
 };
 
+/* Publishes @event to the publisher's targets. With @take, the caller's
+ * reference to @event is consumed whatever the outcome: on success it
+ * becomes the first queue's, so that the publisher does not touch the
+ * envelope again once a receiver may have it. */
+gboolean      _es_zero_copy_deliver             (EsPublisher          *publisher,
+                                                 EsEvent              *event,
+                                                 gboolean              take,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+
+/* The publish_take vfunc; inline, so that es_publisher_publish_take()
+ * costs no more than calling the implementation. */
+static inline gboolean
+_es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
+                                      EsEvent       *event,
+                                      GCancellable  *cancellable,
+                                      GError       **error)
+{
+  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
+  gsize size = event->size;   /* the event may be gone once delivered */
+  GError *local_error = NULL;
+  gboolean ok;
+
+  if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
+    {
+      es_event_unref (event);
+      return FALSE;
+    }
+  ok = _es_zero_copy_deliver (publisher, event, TRUE, cancellable, &local_error);
+  return _es_publisher_finish (shared, ok, local_error, error, size);
+}
 EsSubscriber *_es_zero_copy_subscriber_new      (EsEventSystem        *system,
                                                  GType                 event_type);
 /* Drops a queue's hold on @event: the last holder releases the charge to

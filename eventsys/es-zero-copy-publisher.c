@@ -164,15 +164,12 @@ charge_buffer (EsPublisher  *publisher,
   return TRUE;
 }
 
-/* With @take, the caller's reference to @event is consumed whatever the
- * outcome: on success it becomes the first queue's, so that the publisher
- * does not touch the envelope again once a receiver may have it. */
-static gboolean
-deliver (EsPublisher   *publisher,
-         EsEvent       *event,
-         gboolean       take,
-         GCancellable  *cancellable,
-         GError       **error)
+gboolean
+_es_zero_copy_deliver (EsPublisher   *publisher,
+                       EsEvent       *event,
+                       gboolean       take,
+                       GCancellable  *cancellable,
+                       GError       **error)
 {
   EsZeroCopyPublisher *self = (EsZeroCopyPublisher *) publisher;
   EsPublisherShared *shared = self->shared;
@@ -358,7 +355,7 @@ es_zero_copy_publisher_publish (EsPublisher   *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
     return FALSE;
-  ok = deliver (publisher, event, FALSE, cancellable, &local_error);
+  ok = _es_zero_copy_deliver (publisher, event, FALSE, cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, event->size);
 }
 
@@ -368,18 +365,7 @@ es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
                                      GCancellable  *cancellable,
                                      GError       **error)
 {
-  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
-  gsize size = event->size;   /* the event may be gone once delivered */
-  GError *local_error = NULL;
-  gboolean ok;
-
-  if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
-    {
-      es_event_unref (event);
-      return FALSE;
-    }
-  ok = deliver (publisher, event, TRUE, cancellable, &local_error);
-  return _es_publisher_finish (shared, ok, local_error, error, size);
+  return _es_zero_copy_publisher_publish_take (publisher, event, cancellable, error);
 }
 
 static gboolean
@@ -395,7 +381,7 @@ es_zero_copy_publisher_publish_data (EsPublisher    *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_data (shared, size, error)))
     return FALSE;
-  ok = deliver (publisher, es_event_new (shared->type_info->gtype, data, size), TRUE,
+  ok = _es_zero_copy_deliver (publisher, es_event_new (shared->type_info->gtype, data, size), TRUE,
                 cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, size);
 }
@@ -412,7 +398,7 @@ es_zero_copy_publisher_publish_object (EsPublisher   *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_type (shared, G_OBJECT_TYPE (object), error)))
     return FALSE;
-  ok = deliver (publisher, es_event_new_object (object), TRUE, cancellable, &local_error);
+  ok = _es_zero_copy_deliver (publisher, es_event_new_object (object), TRUE, cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, 0);
 }
 
