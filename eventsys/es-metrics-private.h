@@ -80,6 +80,13 @@ void       _es_metrics_record_latency (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,
                                        gint64         publish_time_us);
+/* Records the latency of a sample the publisher picked, received at @now_us
+ * (one clock read serves every sample of a batch taken at once). */
+void       _es_metrics_record_picked  (EsMetrics     *metrics,
+                                       GType          event_type,
+                                       guint          type_index,
+                                       gint64         publish_time_us,
+                                       gint64         now_us);
 void       _es_metrics_record_drop    (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,

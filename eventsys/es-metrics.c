@@ -60,7 +60,7 @@
  * so percentiles are within 6.25 % of the true value). With the default
  * (%ES_METRICS_DEFAULT_LATENCY_SAMPLING) that is a few percent of the
  * static implementation's per-event cost at tens of millions of events
- * per second, and still thousands of samples per second at 100,000.
+ * per second, and still hundreds of samples per second at 100,000.
  *
  * # Rates and windows
  *
@@ -458,10 +458,25 @@ _es_metrics_record_latency (EsMetrics *metrics,
   else
     {
       /* Picked by the publisher: recorded whatever the countdown says. */
-      latency = g_get_monotonic_time () + publish_time_us;
+      _es_metrics_record_picked (metrics, event_type, type_index, -publish_time_us, g_get_monotonic_time ());
+      return;
     }
 
   entry = entry_get (metrics, event_type, type_index);
+  if (G_LIKELY (entry != NULL))
+    _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
+}
+
+void
+_es_metrics_record_picked (EsMetrics *metrics,
+                           GType      event_type,
+                           guint      type_index,
+                           gint64     publish_time_us,
+                           gint64     now_us)
+{
+  gint64 latency = now_us - publish_time_us;
+  TypeEntry *entry = entry_get (metrics, event_type, type_index);
+
   if (G_LIKELY (entry != NULL))
     _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
 }

@@ -532,14 +532,25 @@ pull_data (EsSubscriber        *self,
     {
       /* Latency needs the publish timestamps: take them in chunks. The
        * static implementation gives times only for the samples its
-       * publisher picked (negative), so this loop records nothing else. */
-      gint64 timestamps[64];
+       * publisher picked (negative); they were all taken now, so one clock
+       * read serves them all. */
+      gint64 timestamps[256];
       const EsEventTypeInfo *info = priv->ep->type_info;
+      gint64 now = 0;
 
       n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (timestamps)), timestamps);
       for (guint i = 0; i < n; i++)
         if (G_UNLIKELY (timestamps[i] != 0))
-          _es_metrics_record_latency (priv->ep->core->metrics, info->gtype, info->index, timestamps[i]);
+          {
+            if (timestamps[i] > 0)
+              {
+                _es_metrics_record_latency (priv->ep->core->metrics, info->gtype, info->index, timestamps[i]);
+                continue;
+              }
+            if (now == 0)
+              now = g_get_monotonic_time ();
+            _es_metrics_record_picked (priv->ep->core->metrics, info->gtype, info->index, -timestamps[i], now);
+          }
     }
   else
     n = klass->try_receive_data (self, data, element_size, max, NULL);
