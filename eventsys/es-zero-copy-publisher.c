@@ -23,6 +23,9 @@
 
 G_DEFINE_FINAL_TYPE (EsZeroCopyPublisher, es_zero_copy_publisher, ES_TYPE_PUBLISHER)
 
+/* No cell reserved in a target queue (a ticket is a position, far below). */
+#define NO_TICKET G_MAXUINT64
+
 typedef struct {
   EsZcEndpoint *sub;
 } RoomCheck;
@@ -176,9 +179,8 @@ _es_zero_copy_deliver (EsPublisher   *publisher,
   const EsConfig *config = &shared->core->config;
   EsTargetsHold owned;
   EsSubList *targets = _es_publisher_acquire_targets (shared, publisher, &owned);
-  gboolean stack_reserved[64];
+  /* Each target's reserved cell, NO_TICKET where none was reserved. */
   guint64 stack_tickets[64];
-  gboolean *reserved = targets->n <= G_N_ELEMENTS (stack_reserved) ? stack_reserved : g_new (gboolean, targets->n);
   guint64 *tickets = targets->n <= G_N_ELEMENTS (stack_tickets) ? stack_tickets : g_new (guint64, targets->n);
   gint64 deadline = -2;
   gboolean dropped = FALSE;
@@ -219,18 +221,17 @@ _es_zero_copy_deliver (EsPublisher   *publisher,
     }
 
   /* Reserve a place in every target queue first: all or nothing. Every
-   * flag is set before the loop can stop early: the rollback reads all. */
-  memset (reserved, 0, targets->n * sizeof *reserved);
+   * ticket is set before the loop can stop early: the rollback reads all. */
+  for (guint i = 0; i < targets->n; i++)
+    tickets[i] = NO_TICKET;
   for (guint i = 0; i < targets->n && ok; i++)
     {
       EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
-      reserved[i] = FALSE;
       while (!_es_sub_endpoint_is_closed (&sub->base))
         {
           if (_es_zc_queue_reserve (sub->queue, lane, &tickets[i]))
             {
-              reserved[i] = TRUE;
               n_reserved++;
               break;
             }
@@ -285,7 +286,7 @@ _es_zero_copy_deliver (EsPublisher   *publisher,
   if (!ok)
     {
       for (guint i = 0; i < targets->n; i++)
-        if (reserved[i])
+        if (tickets[i] != NO_TICKET)
           {
             EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
@@ -305,7 +306,7 @@ _es_zero_copy_deliver (EsPublisher   *publisher,
         {
           EsZcEndpoint *sub = (EsZcEndpoint *) targets->subs[i];
 
-          if (!reserved[i])
+          if (tickets[i] == NO_TICKET)
             continue;
           _es_zc_queue_push (sub->queue, lane, sealed, tickets[i]);
           es_wait_queue_notify (&sub->data_wq);
@@ -334,11 +335,8 @@ _es_zero_copy_deliver (EsPublisher   *publisher,
    * until a publish goes through without dropping or rejecting. */
   _es_publisher_settle_state (publisher, shared, dropped);
 
-  if (reserved != stack_reserved)
-    {
-      g_free (reserved);
-      g_free (tickets);
-    }
+  if (tickets != stack_tickets)
+    g_free (tickets);
   _es_publisher_release_targets (shared, targets, owned);
   return ok;
 }

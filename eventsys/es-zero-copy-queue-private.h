@@ -71,7 +71,7 @@ void       _es_zc_queue_free       (EsZcQueue *queue,
                                     gpointer   data);
 
 /* Reserves a place for a push in @lane (the event's priority), claiming
- * the cell @ticket; FALSE when the queue is full. */
+ * the cell @ticket; FALSE when the queue is full (@ticket untouched). */
 gboolean   _es_zc_queue_reserve    (EsZcQueue *queue,
                                     guint      lane,
                                     guint64   *ticket);
