@@ -448,16 +448,34 @@ _es_publisher_count_failure (EsPublisherShared *shared,
 #define PUBLISHER_CLASS(self) ((EsPublisherClass *) ((GTypeInstance *) (self))->g_class)
 
 /* The common case of the entry points' argument checks, inline and without
- * a call: a built-in publisher, no cancellable, a clear error location.
- * Anything else goes through the full g_return_val_if_fail() checks in an
- * out-of-line function, so the fast path saves no registers. */
+ * a call: an instance, no cancellable, a clear error location. Returns the
+ * instance's class type, which the caller compares with the built-in
+ * classes' (the devirtualized ones first), or G_TYPE_NONE, which no class
+ * has, when the full g_return_val_if_fail() checks in an out-of-line
+ * function must decide; so the fast path saves no registers. */
+static inline GType
+args_fast_type (EsPublisher  *self,
+                GCancellable *cancellable,
+                GError      **error)
+{
+  const GTypeInstance *instance = (const GTypeInstance *) self;
+
+  if (G_LIKELY (instance != NULL && cancellable == NULL && (error == NULL || *error == NULL) &&
+                instance->g_class != NULL))
+    return instance->g_class->g_type;
+  return G_TYPE_NONE;
+}
+
+/* args_fast_type() for a built-in publisher (their types are 0 until the
+ * class exists, which no instance's type is). */
 static inline gboolean
 args_fast (EsPublisher  *self,
            GCancellable *cancellable,
            GError      **error)
 {
-  return cancellable == NULL && (error == NULL || *error == NULL) &&
-         es_instance_is_builtin (self, _es_publisher_builtin_types[0], _es_publisher_builtin_types[1]);
+  GType type = args_fast_type (self, cancellable, error);
+
+  return type == _es_publisher_builtin_types[0] || type == _es_publisher_builtin_types[1];
 }
 
 static G_GNUC_NO_INLINE gboolean
@@ -585,14 +603,14 @@ es_publisher_publish_take (EsPublisher   *self,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  if (G_LIKELY (args_fast (self, cancellable, error) && event != NULL))
-    {
-      /* Devirtualized for the zero-copy implementation, whose envelopes this
-       * is for: the unified API costs no more than calling it. */
-      if (((GTypeInstance *) self)->g_class->g_type == _es_publisher_builtin_types[1])
-        return _es_zero_copy_publisher_publish_take (self, event, cancellable, error);
-      return PUBLISHER_CLASS (self)->publish_take (self, event, cancellable, error);
-    }
+  GType type = args_fast_type (self, cancellable, error);
+
+  /* Devirtualized for the zero-copy implementation, whose envelopes this
+   * is for: the unified API costs no more than calling it. */
+  if (G_LIKELY (type == _es_publisher_builtin_types[1] && event != NULL))
+    return _es_zero_copy_publisher_publish_take (self, event, cancellable, error);
+  if (type == _es_publisher_builtin_types[0] && event != NULL)
+    return PUBLISHER_CLASS (self)->publish_take (self, event, cancellable, error);
   return publish_take_checked (self, event, cancellable, error);
 }
 
@@ -620,14 +638,14 @@ es_publisher_publish_data (EsPublisher    *self,
                            GCancellable   *cancellable,
                            GError        **error)
 {
-  if (G_LIKELY (args_fast (self, cancellable, error) && data != NULL))
-    {
-      /* Devirtualized for the static fast path: the unified API costs no
-       * more than calling the implementation. */
-      if (((GTypeInstance *) self)->g_class->g_type == _es_publisher_builtin_types[0])
-        return _es_static_publisher_publish_data (self, data, size, cancellable, error);
-      return PUBLISHER_CLASS (self)->publish_data (self, data, size, cancellable, error);
-    }
+  GType type = args_fast_type (self, cancellable, error);
+
+  /* Devirtualized for the static fast path: the unified API costs no more
+   * than calling the implementation. */
+  if (G_LIKELY (type == _es_publisher_builtin_types[0] && data != NULL))
+    return _es_static_publisher_publish_data (self, data, size, cancellable, error);
+  if (type == _es_publisher_builtin_types[1] && data != NULL)
+    return PUBLISHER_CLASS (self)->publish_data (self, data, size, cancellable, error);
   return publish_data_checked (self, data, size, cancellable, error);
 }
 

@@ -104,6 +104,33 @@ available (EsStaticEndpoint *self,
   return n;
 }
 
+/* Stores into @samples the publish times (negated: picked by the
+ * publisher) of the latency samples among slots [cursor, cursor + n) and
+ * returns how many. Only sequences with the sample mask's bits clear can
+ * be one, so only their headers are read: the copy loop stays the same
+ * with metrics on or off. */
+static guint
+collect_samples (EsStaticRing *ring,
+                 guint64       cursor,
+                 guint         n,
+                 gint64       *samples)
+{
+  guint64 mask;
+  guint k = 0;
+
+  if (ring->metrics == NULL)
+    return 0;
+  mask = _es_metrics_sample_mask (ring->metrics);
+  for (guint64 seq = (cursor + mask) & ~mask; seq < cursor + n; seq += mask + 1)
+    {
+      guint64 meta = _es_static_ring_slot (ring, seq)->meta;
+
+      if (meta & ES_RING_META_SAMPLE)
+        samples[k++] = -(gint64) (meta & ES_RING_META_TIME_MASK);
+    }
+  return k;
+}
+
 /* Copies slots [cursor, cursor + n) out, as take() describes. */
 static inline void
 copy_out (EsStaticEndpoint  *self,
@@ -112,12 +139,10 @@ copy_out (EsStaticEndpoint  *self,
           guint8            *data,
           gsize              element_size,
           EsEvent          **events,
-          gint64            *timestamps)
+          gint64            *samples,
+          guint             *n_samples)
 {
   EsStaticRing *ring = self->ring;
-  /* Only the publisher's latency samples matter here; their sequences have
-   * these bits clear, so the other headers need not be read. */
-  guint64 sample_mask = timestamps != NULL && ring->metrics != NULL ? _es_metrics_sample_mask (ring->metrics) : 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -142,15 +167,15 @@ copy_out (EsStaticEndpoint  *self,
         }
       else
         _es_static_ring_copy (data + (gsize) i * element_size, payload, ring->payload_size);
-      if (timestamps != NULL)
-        timestamps[i] = ((cursor + i) & sample_mask) == 0 && (slot->meta & ES_RING_META_SAMPLE)
-                        ? -(gint64) (slot->meta & ES_RING_META_TIME_MASK) : 0;
     }
+  if (samples != NULL)
+    *n_samples = collect_samples (ring, cursor, n, samples);
 }
 
 /* Takes up to @max published slots starting at the cursor; copies them into
- * @data (plain payloads) or @events (envelopes). @timestamps receives, per
- * plain payload, what _es_metrics_record_latency() expects.
+ * @data (plain payloads) or @events (envelopes). Unless @samples is NULL,
+ * it receives the publisher-picked latency samples among them and
+ * @n_samples their number (see collect_samples()).
  *
  * While one thread receives plain data and no producer can evict (BLOCK,
  * DROP_NEWEST), that thread owns the cursor (EsOwner) and moves it with a
@@ -162,11 +187,15 @@ take (EsStaticEndpoint    *self,
       gsize                element_size,
       EsEvent            **events,
       guint                max,
-      gint64              *timestamps)
+      gint64              *samples,
+      guint               *n_samples)
 {
   EsStaticRing *ring = self->ring;
   EsStaticReads reads = events != NULL ? ES_STATIC_READS_ENVELOPES : ES_STATIC_READS_DATA;
   guint spins = 0;
+
+  if (n_samples != NULL)
+    *n_samples = 0;
 
   if (G_UNLIKELY (atomic_load_explicit (&self->reads, memory_order_relaxed) != (int) reads))
     set_reads (self, reads);
@@ -178,7 +207,7 @@ take (EsStaticEndpoint    *self,
 
       if (n > 0)
         {
-          copy_out (self, cursor, n, data, element_size, events, timestamps);
+          copy_out (self, cursor, n, data, element_size, events, samples, n_samples);
           /* Release: producers that acquire the cursor may reuse these slots. */
           atomic_store_explicit (&self->cursor, cursor + n, memory_order_release);
         }
@@ -214,7 +243,7 @@ take (EsStaticEndpoint    *self,
                                                   memory_order_acquire, memory_order_relaxed))
         continue;
 
-      copy_out (self, cursor, n, data, element_size, events, timestamps);
+      copy_out (self, cursor, n, data, element_size, events, samples, n_samples);
 
       /* Release: producers that acquire the cursor may reuse these slots. */
       atomic_store_explicit (&self->cursor, cursor + n, memory_order_release);
@@ -229,7 +258,7 @@ es_static_subscriber_try_receive_events (EsSubscriber  *subscriber,
                                          EsEvent      **events,
                                          guint          max_events)
 {
-  return take (((EsStaticSubscriber *) subscriber)->ep, NULL, 0, events, max_events, NULL);
+  return take (((EsStaticSubscriber *) subscriber)->ep, NULL, 0, events, max_events, NULL, NULL);
 }
 
 static guint
@@ -237,9 +266,10 @@ es_static_subscriber_try_receive_data (EsSubscriber *subscriber,
                                        guint8       *data,
                                        gsize         element_size,
                                        guint         max_elements,
-                                       gint64       *timestamps)
+                                       gint64       *samples,
+                                       guint        *n_samples)
 {
-  return take (((EsStaticSubscriber *) subscriber)->ep, data, element_size, NULL, max_elements, timestamps);
+  return take (((EsStaticSubscriber *) subscriber)->ep, data, element_size, NULL, max_elements, samples, n_samples);
 }
 
 static gsize

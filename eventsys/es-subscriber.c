@@ -530,30 +530,31 @@ pull_data (EsSubscriber        *self,
 
   if (G_UNLIKELY (priv->ep->core->metrics != NULL))
     {
-      /* Latency needs the publish timestamps: take them in chunks. The
-       * static implementation gives times only for the samples its
-       * publisher picked (negative); they were all taken now, so one clock
-       * read serves them all. */
-      gint64 timestamps[256];
+      /* Latency needs publish times: take payloads in chunks, with room
+       * for a time each. The static implementation reports only the
+       * samples its publisher picked (negative); they were all taken now,
+       * so one clock read serves them all. */
+      gint64 samples[256];
       const EsEventTypeInfo *info = priv->ep->type_info;
+      guint n_samples = 0;
       gint64 now = 0;
 
-      n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (timestamps)), timestamps);
-      for (guint i = 0; i < n; i++)
-        if (G_UNLIKELY (timestamps[i] != 0))
-          {
-            if (timestamps[i] > 0)
-              {
-                _es_metrics_record_latency (priv->ep->core->metrics, info->gtype, info->index, timestamps[i]);
-                continue;
-              }
-            if (now == 0)
-              now = g_get_monotonic_time ();
-            _es_metrics_record_picked (priv->ep->core->metrics, info->gtype, info->index, -timestamps[i], now);
-          }
+      n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (samples)),
+                                   samples, &n_samples);
+      for (guint i = 0; i < n_samples; i++)
+        {
+          if (samples[i] > 0)
+            {
+              _es_metrics_record_latency (priv->ep->core->metrics, info->gtype, info->index, samples[i]);
+              continue;
+            }
+          if (now == 0)
+            now = g_get_monotonic_time ();
+          _es_metrics_record_picked (priv->ep->core->metrics, info->gtype, info->index, -samples[i], now);
+        }
     }
   else
-    n = klass->try_receive_data (self, data, element_size, max, NULL);
+    n = klass->try_receive_data (self, data, element_size, max, NULL, NULL);
   if (n > 0)
     {
       _es_sub_endpoint_count_received (priv->ep, n, (guint64) n * element_size);

@@ -38,12 +38,14 @@ G_DECLARE_DERIVABLE_TYPE (EsSubscriber, es_subscriber, ES, SUBSCRIBER, GObject)
  * @try_receive_events: take up to @max_events queued events without waiting;
  *   returns how many were stored in @events (owned by the caller)
  * @try_receive_data: copy up to @max_elements queued plain-data payloads of
- *   @element_size bytes into @data without waiting, and, unless @timestamps
- *   is %NULL (metrics are off), one entry per payload into @timestamps for
- *   the latency metrics: its publish time (g_get_monotonic_time()), 0 if it
- *   has none, or the negated publish time of an event the implementation
- *   picked as a latency sample (recorded whatever the sampling countdown
- *   says); returns how many
+ *   @element_size bytes into @data without waiting; returns how many.
+ *   Unless @samples is %NULL (metrics are off), it has room for
+ *   @max_elements entries and receives, packed from its start, publish
+ *   times (g_get_monotonic_time()) for the latency metrics, whose number
+ *   goes to @n_samples: positive for a payload the metrics' sampling
+ *   countdown may pick, negated for one the implementation picked as a
+ *   sample (recorded whatever the countdown says). Payloads without a
+ *   publish time get no entry
  * @get_queue_depth: events queued for this subscriber now
  * @get_published_count: events published to this subscriber since it
  *   subscribed (delivered + dropped + filtered + still queued)
@@ -69,7 +71,8 @@ struct _EsSubscriberClass
                                    guint8        *data,
                                    gsize          element_size,
                                    guint          max_elements,
-                                   gint64        *timestamps);
+                                   gint64        *samples,
+                                   guint         *n_samples);
   gsize    (*get_queue_depth)     (EsSubscriber  *self);
   guint64  (*get_published_count) (EsSubscriber  *self);
   void     (*close)               (EsSubscriber  *self);
