@@ -292,8 +292,11 @@ _es_static_ring_fast_path (EsStaticRing      *ring,
 }
 
 /* Publish: @data is the payload (plain) or a pointer to the GObject *
- * (object kinds). @event (nullable) supplies priority and trace parent. */
-static inline gboolean
+ * (object kinds). @event (nullable) supplies priority and trace parent.
+ * Always inline: es-static-publisher.c calls it from three places, and an
+ * out-of-line copy would put a call and its spills on the fast path of
+ * the implementation's vfuncs. */
+G_ALWAYS_INLINE static inline gboolean
 _es_static_ring_publish (EsStaticRing      *ring,
                          EsPublisher       *publisher,
                          EsPublisherShared *shared,
