@@ -104,9 +104,8 @@ available (EsStaticEndpoint *self,
   return n;
 }
 
-/* Stores into @samples the publish times (negated: picked by the
- * publisher) of the latency samples among slots [cursor, cursor + n) and
- * returns how many. Only sequences with the sample mask's bits clear can
+/* Stores into @samples the publish times of the latency samples the
+ * publisher picked among slots [cursor, cursor + n) and returns how many. Only sequences with the sample mask's bits clear can
  * be one, so only their headers are read: the copy loop stays the same
  * with metrics on or off. */
 static guint
@@ -126,7 +125,7 @@ collect_samples (EsStaticRing *ring,
       guint64 meta = _es_static_ring_slot (ring, seq)->meta;
 
       if (meta & ES_RING_META_SAMPLE)
-        samples[k++] = -(gint64) (meta & ES_RING_META_TIME_MASK);
+        samples[k++] = (gint64) (meta & ES_RING_META_TIME_MASK);
     }
   return k;
 }
@@ -146,11 +145,11 @@ copy_out (EsStaticEndpoint  *self,
 
   for (guint i = 0; i < n; i++)
     {
-      EsRingSlotHeader *slot = _es_static_ring_slot (ring, cursor + i);
       const guint8 *payload = _es_static_ring_payload (ring, cursor + i);
 
       if (events != NULL)
         {
+          EsRingSlotHeader *slot = _es_static_ring_slot (ring, cursor + i);
           EsTraceContext trace;
           gint64 timestamp;
           guint8 priority;

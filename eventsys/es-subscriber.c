@@ -530,28 +530,19 @@ pull_data (EsSubscriber        *self,
 
   if (G_UNLIKELY (priv->ep->core->metrics != NULL))
     {
-      /* Latency needs publish times: take payloads in chunks, with room
-       * for a time each. The static implementation reports only the
-       * samples its publisher picked (negative); they were all taken now,
-       * so one clock read serves them all. */
+      /* Latency needs the publish times of the samples the implementation
+       * picked: take payloads in chunks, with room for a time each. They
+       * were all received now, so one clock read serves them all. */
       gint64 samples[256];
       const EsEventTypeInfo *info = priv->ep->type_info;
       guint n_samples = 0;
-      gint64 now = 0;
+      gint64 now;
 
       n = klass->try_receive_data (self, data, element_size, MIN (max, G_N_ELEMENTS (samples)),
                                    samples, &n_samples);
+      now = n_samples > 0 ? g_get_monotonic_time () : 0;
       for (guint i = 0; i < n_samples; i++)
-        {
-          if (samples[i] > 0)
-            {
-              _es_metrics_record_latency (priv->ep->core->metrics, info->gtype, info->index, samples[i]);
-              continue;
-            }
-          if (now == 0)
-            now = g_get_monotonic_time ();
-          _es_metrics_record_picked (priv->ep->core->metrics, info->gtype, info->index, -samples[i], now);
-        }
+        _es_metrics_record_picked (priv->ep->core->metrics, info->gtype, info->index, samples[i], now);
     }
   else
     n = klass->try_receive_data (self, data, element_size, max, NULL, NULL);

@@ -40,12 +40,10 @@ G_DECLARE_DERIVABLE_TYPE (EsSubscriber, es_subscriber, ES, SUBSCRIBER, GObject)
  * @try_receive_data: copy up to @max_elements queued plain-data payloads of
  *   @element_size bytes into @data without waiting; returns how many.
  *   Unless @samples is %NULL (metrics are off), it has room for
- *   @max_elements entries and receives, packed from its start, publish
- *   times (g_get_monotonic_time()) for the latency metrics, whose number
- *   goes to @n_samples: positive for a payload the metrics' sampling
- *   countdown may pick, negated for one the implementation picked as a
- *   sample (recorded whatever the countdown says). Payloads without a
- *   publish time get no entry
+ *   @max_elements entries and receives, packed from its start, the publish
+ *   times (g_get_monotonic_time()) of the payloads the implementation
+ *   picked as latency samples (one in #EsMetrics:latency-sampling), whose
+ *   number goes to @n_samples
  * @get_queue_depth: events queued for this subscriber now
  * @get_published_count: events published to this subscriber since it
  *   subscribed (delivered + dropped + filtered + still queued)
