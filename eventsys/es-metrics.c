@@ -801,30 +801,39 @@ build_snapshot (EsMetrics         *self,
     }
 
   /* Entries (with what removed sources left) and live sources under one
-   * lock: see _es_metrics_remove_source(). */
+   * lock: see _es_metrics_remove_source(). The live counters keep moving
+   * while we read them, so the subscribers' go first: read in the array's
+   * order, a publisher read before a burst and its subscriber read after
+   * it would show the burst delivered but not published. A publish counts
+   * itself when it returns, after its receivers may have; so delivered can
+   * still run ahead by what publishes in progress during the read deliver. */
   pthread_mutex_lock (&self->sources_lock);
   foreach_entry (self, entry_collect, &state);
-  for (guint i = 0; i < self->sources->len; i++)
-    {
-      const EsMetricsSource *source = g_ptr_array_index (self->sources, i);
-      EsEventTypeMetrics *m = g_hash_table_lookup (by_gtype, GSIZE_TO_POINTER (source->event_type));
-      LeftCounters counts = { 0, };
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < self->sources->len; i++)
+      {
+        const EsMetricsSource *source = g_ptr_array_index (self->sources, i);
+        EsEventTypeMetrics *m;
+        LeftCounters counts = { 0, };
 
-      source_read (source, &counts);
-      if (m == NULL)
-        {
-          /* A type appears once it has traffic (or, below, subscribers). */
-          if (counts.published == 0 && counts.delivered == 0)
-            continue;
-          m = type_metrics_new (source->event_type, NULL);
-          g_ptr_array_add (snap->event_types, m);
-          g_hash_table_insert (by_gtype, GSIZE_TO_POINTER (source->event_type), m);
-        }
-      m->published += counts.published;
-      m->published_bytes += counts.published_bytes;
-      m->delivered += counts.delivered;
-      m->delivered_bytes += counts.delivered_bytes;
-    }
+        if (source->delivers != (pass == 0))
+          continue;
+        source_read (source, &counts);
+        m = g_hash_table_lookup (by_gtype, GSIZE_TO_POINTER (source->event_type));
+        if (m == NULL)
+          {
+            /* A type appears once it has traffic (or, below, subscribers). */
+            if (counts.published == 0 && counts.delivered == 0)
+              continue;
+            m = type_metrics_new (source->event_type, NULL);
+            g_ptr_array_add (snap->event_types, m);
+            g_hash_table_insert (by_gtype, GSIZE_TO_POINTER (source->event_type), m);
+          }
+        m->published += counts.published;
+        m->published_bytes += counts.published_bytes;
+        m->delivered += counts.delivered;
+        m->delivered_bytes += counts.delivered_bytes;
+      }
   pthread_mutex_unlock (&self->sources_lock);
 
   snap->timestamp = g_get_real_time ();

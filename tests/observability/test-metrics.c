@@ -650,6 +650,75 @@ test_metrics_sources_churn (EsFixture     *f,
   g_assert_cmpuint (es_metrics_get_total_delivered (metrics), ==, (guint64) t.rounds * t.per_round);
 }
 
+typedef struct {
+  EsPublisher  *pub;
+  EsSubscriber *sub;
+  gint          stop;      /* atomic */
+  guint64       pairs;     /* atomic */
+} PairThread;
+
+static gpointer
+pair_thread (gpointer data)
+{
+  PairThread *t = data;
+
+  /* One thread publishes each event before it receives it: its publish is
+   * counted before its delivery. */
+  while (!g_atomic_int_get (&t->stop))
+    {
+      es_obs_publish_packets (t->pub, 1);
+      g_autoptr(EsEvent) ev = es_test_receive (t->sub);
+      (void) g_atomic_pointer_add ((gpointer *) &t->pairs, 1);
+    }
+  return NULL;
+}
+
+static void
+test_metrics_snapshot_order (EsFixture     *f,
+                             gconstpointer  data)
+{
+  EsMetrics *metrics = es_obs_replace_system (f, 1024, ES_BACKPRESSURE_BLOCK, G_TIME_SPAN_SECOND);
+  g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
+  PairThread t = { NULL, NULL, 0, 0 };
+  GThread *thread;
+  guint behind = 0;
+  const guint snapshots = es_test_scaled (300, 50);
+
+  g_test_summary ("A snapshot never shows a type delivered more often than it was published: "
+                  "it reads the subscribers' counters before the publishers', so events "
+                  "published and received while it reads count as neither or as published");
+
+  /* The counting publisher's source first, its subscriber's last, and many
+   * idle sources in between: a snapshot reading them in that order would
+   * take a while between the two, while the thread goes on. */
+  t.pub = packet_publisher (f);
+  for (guint i = 0; i < 2000; i++)
+    g_ptr_array_add (idle, packet_publisher (f));
+  t.sub = packet_subscriber (f, NULL);
+
+  thread = g_thread_new ("pairs", pair_thread, &t);
+  while ((guint64) g_atomic_pointer_get ((gpointer *) &t.pairs) == 0)
+    g_thread_yield ();
+  for (guint i = 0; i < snapshots; i++)
+    {
+      g_autoptr(EsMetricsSnapshot) snap = es_metrics_dup_snapshot (metrics);
+      guint64 published = es_metrics_snapshot_get_total_published (snap);
+      guint64 delivered = es_metrics_snapshot_get_total_delivered (snap);
+
+      g_assert_cmpuint (delivered, <=, published);
+      behind += delivered < published;
+    }
+  g_atomic_int_set (&t.stop, 1);
+  g_thread_join (thread);
+  g_test_message ("%u of %u snapshots caught an event published but not yet received; "
+                  "%" G_GUINT64_FORMAT " events", behind, snapshots, t.pairs);
+
+  g_assert_cmpuint (es_metrics_get_total_published (metrics), ==, t.pairs);
+  g_assert_cmpuint (es_metrics_get_total_delivered (metrics), ==, t.pairs);
+  g_clear_object (&t.pub);
+  g_clear_object (&t.sub);
+}
+
 /* --- Reporting ------------------------------------------------------------ */
 
 typedef struct {
@@ -967,6 +1036,7 @@ main (int   argc,
   es_test_add ("Metrics/many-threads", test_metrics_many_threads);
   es_test_add ("Metrics/sources-gone", test_metrics_sources_gone);
   es_test_add ("Metrics/sources-churn", test_metrics_sources_churn);
+  es_test_add ("Metrics/snapshot-order", test_metrics_snapshot_order);
   es_test_add ("Metrics/reported", test_metrics_reported);
   es_test_add ("Metrics/json", test_metrics_json);
   es_test_add ("Metrics/prometheus", test_metrics_prometheus);
