@@ -606,7 +606,8 @@ es_publisher_publish_take (EsPublisher   *self,
   GType type = args_fast_type (self, cancellable, error);
 
   /* Devirtualized for the zero-copy implementation, whose envelopes this
-   * is for: the unified API costs no more than calling it. */
+   * is for: a tail call with the same arguments, so this function needs
+   * no frame and the unified API costs its checks and a jump. */
   if (G_LIKELY (type == _es_publisher_builtin_types[1] && event != NULL))
     return _es_zero_copy_publisher_publish_take (self, event, cancellable, error);
   if (type == _es_publisher_builtin_types[0] && event != NULL)

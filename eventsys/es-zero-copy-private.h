@@ -74,27 +74,13 @@ gboolean      _es_zero_copy_deliver             (EsPublisher          *publisher
                                                  GCancellable         *cancellable,
                                                  GError              **error);
 
-/* The publish_take vfunc; inline, so that es_publisher_publish_take()
- * costs no more than calling the implementation. */
-static inline gboolean
-_es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
-                                      EsEvent       *event,
-                                      GCancellable  *cancellable,
-                                      GError       **error)
-{
-  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
-  gsize size = event->size;   /* the event may be gone once delivered */
-  GError *local_error = NULL;
-  gboolean ok;
-
-  if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
-    {
-      es_event_unref (event);
-      return FALSE;
-    }
-  ok = _es_zero_copy_deliver (publisher, event, TRUE, cancellable, &local_error);
-  return _es_publisher_finish (shared, ok, local_error, error, size);
-}
+/* The publish_take vfunc, which es_publisher_publish_take() tail-calls
+ * once its argument checks pass: the unified API adds those checks and a
+ * jump, no frame of its own. */
+gboolean      _es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
+                                                    EsEvent       *event,
+                                                    GCancellable  *cancellable,
+                                                    GError       **error);
 EsSubscriber *_es_zero_copy_subscriber_new      (EsEventSystem        *system,
                                                  GType                 event_type);
 /* Drops a queue's hold on @event: the last holder releases the charge to

@@ -357,13 +357,24 @@ es_zero_copy_publisher_publish (EsPublisher   *publisher,
   return _es_publisher_finish (shared, ok, local_error, error, event->size);
 }
 
-static gboolean
-es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
-                                     EsEvent       *event,
-                                     GCancellable  *cancellable,
-                                     GError       **error)
+gboolean
+_es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
+                                      EsEvent       *event,
+                                      GCancellable  *cancellable,
+                                      GError       **error)
 {
-  return _es_zero_copy_publisher_publish_take (publisher, event, cancellable, error);
+  EsPublisherShared *shared = ((EsZeroCopyPublisher *) publisher)->shared;
+  gsize size = event->size;   /* the event may be gone once delivered */
+  GError *local_error = NULL;
+  gboolean ok;
+
+  if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
+    {
+      es_event_unref (event);
+      return FALSE;
+    }
+  ok = _es_zero_copy_deliver (publisher, event, TRUE, cancellable, &local_error);
+  return _es_publisher_finish (shared, ok, local_error, error, size);
 }
 
 static gboolean
@@ -408,7 +419,7 @@ es_zero_copy_publisher_class_init (EsZeroCopyPublisherClass *klass)
   _es_publisher_builtin_types[1] = G_TYPE_FROM_CLASS (klass);
 
   publisher_class->publish = es_zero_copy_publisher_publish;
-  publisher_class->publish_take = es_zero_copy_publisher_publish_take;
+  publisher_class->publish_take = _es_zero_copy_publisher_publish_take;
   publisher_class->publish_data = es_zero_copy_publisher_publish_data;
   publisher_class->publish_object = es_zero_copy_publisher_publish_object;
 }
