@@ -696,8 +696,9 @@ workload_w5 (void)
       p.n_sub = 4;
       p.payload_size = sizes[i];
       /* And one round length: each round starts new threads and a new
-       * system, a start-up cost that weighed 2.5 times more on the 64 KiB
-       * rate when its rounds were shorter (200,000 against 500,000 events). */
+       * system, whose first 50-100 ms run slower; that weighed 2.5 times
+       * more on the 64 KiB rate when its rounds were shorter (200,000
+       * against 500,000 events). */
       p.events_per_pub = opt_events > 0 ? (guint64) opt_events : mode.events_w5;
       /* One queue depth for every size and contender, so that only the
        * size differs: 256, where pools, rings and queues hold 16 MiB of
