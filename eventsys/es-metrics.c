@@ -1451,6 +1451,11 @@ es_metrics_get_snapshot (EsMetrics *self)
  * percentiles cover the window since the last report (see the class
  * description).
  *
+ * Safe to call from any thread while events flow. The counters are read one
+ * publisher or subscriber at a time, subscribers first, so a delivery is
+ * counted only with its publish, except for a publish still returning on
+ * another thread when the snapshot is taken.
+ *
  * Returns: (transfer full): a new snapshot
  *
  * Since: 1.0
