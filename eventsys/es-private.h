@@ -16,6 +16,17 @@ G_BEGIN_DECLS
  * so _Alignas there would be a lie that UBSan reports). */
 #define ES_CACHELINE_PAD(name) char name[ES_CACHELINE]
 
+/* For the hot public entry points, which inline a whole publish: starting
+ * on a cache line keeps the code's placement in the CPU's fetch blocks, and
+ * so its speed, from moving with unrelated edits to the code before it in
+ * the file (shrinking es_publisher_publish_take() cost the static publish
+ * with metrics 2% more). */
+#if defined(__GNUC__)
+#define ES_HOT_ENTRY __attribute__ ((aligned (ES_CACHELINE)))
+#else
+#define ES_HOT_ENTRY
+#endif
+
 static inline void
 es_cpu_relax (void)
 {

@@ -597,7 +597,7 @@ publish_take_checked (EsPublisher   *self,
  *
  * Since: 1.0
  */
-gboolean
+ES_HOT_ENTRY gboolean
 es_publisher_publish_take (EsPublisher   *self,
                            EsEvent       *event,
                            GCancellable  *cancellable,
@@ -632,7 +632,7 @@ es_publisher_publish_take (EsPublisher   *self,
  *
  * Since: 1.0
  */
-gboolean
+ES_HOT_ENTRY gboolean
 es_publisher_publish_data (EsPublisher    *self,
                            gconstpointer   data,
                            gsize           size,
