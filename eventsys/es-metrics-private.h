@@ -72,16 +72,16 @@ void       _es_metrics_add_source     (EsMetrics       *metrics,
 void       _es_metrics_remove_source  (EsMetrics       *metrics,
                                        EsMetricsSource *source);
 
-/* Latency of a delivered event. @publish_time_us: its publish time; 0 when
- * it was not taken (nothing recorded); negated for an event the publisher
- * picked as a latency sample (see _es_metrics_sample_mask()), recorded
- * whatever this thread's own sampling countdown says. */
+/* Latency of a delivered envelope, one in the sampling countdown of the
+ * receiving thread. @publish_time_us: its publish time; 0 when it was not
+ * taken (nothing recorded). */
 void       _es_metrics_record_latency (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,
                                        gint64         publish_time_us);
-/* Records the latency of a sample the publisher picked, received at @now_us
- * (one clock read serves every sample of a batch taken at once). */
+/* Records the latency of a sample (picked by the publisher, or by
+ * _es_metrics_record_latency()), received at @now_us (one clock read serves
+ * every sample of a batch taken at once). */
 void       _es_metrics_record_picked  (EsMetrics     *metrics,
                                        GType          event_type,
                                        guint          type_index,

@@ -432,39 +432,23 @@ _es_metrics_record_latency (EsMetrics *metrics,
 {
   guint sampling;
   guint32 countdown;
-  gint64 latency;
-  TypeEntry *entry;
 
-  if (G_UNLIKELY (publish_time_us == 0))
+  if (G_UNLIKELY (publish_time_us <= 0))
     return;
 
-  if (publish_time_us > 0)
+  /* Per-thread countdown, so no shared cache line is written: the first
+   * delivery on each thread is sampled, then one in `sampling`. The
+   * sampling value itself is read-mostly (shared, never contended); the
+   * `>=` restarts the countdown at once when it was lowered. */
+  sampling = atomic_load_explicit (&metrics->sampling, memory_order_relaxed);
+  countdown = tls_countdown;
+  if (G_LIKELY (countdown != 0 && countdown < sampling))
     {
-      /* Per-thread countdown, so no shared cache line is written: the
-       * first delivery on each thread is sampled, then one in `sampling`.
-       * The sampling value itself is read-mostly (shared, never
-       * contended); the `>=` restarts the countdown at once when it was
-       * lowered. */
-      sampling = atomic_load_explicit (&metrics->sampling, memory_order_relaxed);
-      countdown = tls_countdown;
-      if (G_LIKELY (countdown != 0 && countdown < sampling))
-        {
-          tls_countdown = countdown - 1;
-          return;
-        }
-      tls_countdown = sampling > 0 ? sampling - 1 : 0;
-      latency = g_get_monotonic_time () - publish_time_us;
-    }
-  else
-    {
-      /* Picked by the publisher: recorded whatever the countdown says. */
-      _es_metrics_record_picked (metrics, event_type, type_index, -publish_time_us, g_get_monotonic_time ());
+      tls_countdown = countdown - 1;
       return;
     }
-
-  entry = entry_get (metrics, event_type, type_index);
-  if (G_LIKELY (entry != NULL))
-    _es_histogram_record (entry->latency, latency > 0 ? (guint64) latency : 0);
+  tls_countdown = sampling > 0 ? sampling - 1 : 0;
+  _es_metrics_record_picked (metrics, event_type, type_index, publish_time_us, g_get_monotonic_time ());
 }
 
 void

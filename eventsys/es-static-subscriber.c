@@ -105,9 +105,10 @@ available (EsStaticEndpoint *self,
 }
 
 /* Stores into @samples the publish times of the latency samples the
- * publisher picked among slots [cursor, cursor + n) and returns how many. Only sequences with the sample mask's bits clear can
- * be one, so only their headers are read: the copy loop stays the same
- * with metrics on or off. */
+ * publisher picked among slots [cursor, cursor + n) and returns how many.
+ * Only sequences with the sample mask's bits clear can be one, so only
+ * their headers are read: the copy loop stays the same with metrics on or
+ * off. */
 static guint
 collect_samples (EsStaticRing *ring,
                  guint64       cursor,

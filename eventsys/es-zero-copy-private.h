@@ -64,16 +64,6 @@ struct _EsZeroCopyPublisher
   EsZcSequence          *sequence;       /* the type's counter, owned by the system */
 };
 
-/* Publishes @event to the publisher's targets. With @take, the caller's
- * reference to @event is consumed whatever the outcome: on success it
- * becomes the first queue's, so that the publisher does not touch the
- * envelope again once a receiver may have it. */
-gboolean      _es_zero_copy_deliver             (EsPublisher          *publisher,
-                                                 EsEvent              *event,
-                                                 gboolean              take,
-                                                 GCancellable         *cancellable,
-                                                 GError              **error);
-
 /* The publish_take vfunc, which es_publisher_publish_take() tail-calls
  * once its argument checks pass: the unified API adds those checks and a
  * jump, no frame of its own. */

@@ -167,12 +167,16 @@ charge_buffer (EsPublisher  *publisher,
   return TRUE;
 }
 
-gboolean
-_es_zero_copy_deliver (EsPublisher   *publisher,
-                       EsEvent       *event,
-                       gboolean       take,
-                       GCancellable  *cancellable,
-                       GError       **error)
+/* Publishes @event to the publisher's targets. With @take, the caller's
+ * reference to @event is consumed whatever the outcome: on success it
+ * becomes the first queue's, so that the publisher does not touch the
+ * envelope again once a receiver may have it. */
+static gboolean
+deliver (EsPublisher   *publisher,
+         EsEvent       *event,
+         gboolean       take,
+         GCancellable  *cancellable,
+         GError       **error)
 {
   EsZeroCopyPublisher *self = (EsZeroCopyPublisher *) publisher;
   EsPublisherShared *shared = self->shared;
@@ -353,7 +357,7 @@ es_zero_copy_publisher_publish (EsPublisher   *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_type (shared, event->event_type, error)))
     return FALSE;
-  ok = _es_zero_copy_deliver (publisher, event, FALSE, cancellable, &local_error);
+  ok = deliver (publisher, event, FALSE, cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, event->size);
 }
 
@@ -373,7 +377,7 @@ _es_zero_copy_publisher_publish_take (EsPublisher   *publisher,
       es_event_unref (event);
       return FALSE;
     }
-  ok = _es_zero_copy_deliver (publisher, event, TRUE, cancellable, &local_error);
+  ok = deliver (publisher, event, TRUE, cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, size);
 }
 
@@ -390,7 +394,7 @@ es_zero_copy_publisher_publish_data (EsPublisher    *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_data (shared, size, error)))
     return FALSE;
-  ok = _es_zero_copy_deliver (publisher, es_event_new (shared->type_info->gtype, data, size), TRUE,
+  ok = deliver (publisher, es_event_new (shared->type_info->gtype, data, size), TRUE,
                 cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, size);
 }
@@ -407,7 +411,7 @@ es_zero_copy_publisher_publish_object (EsPublisher   *publisher,
 
   if (G_UNLIKELY (!_es_publisher_check_type (shared, G_OBJECT_TYPE (object), error)))
     return FALSE;
-  ok = _es_zero_copy_deliver (publisher, es_event_new_object (object), TRUE, cancellable, &local_error);
+  ok = deliver (publisher, es_event_new_object (object), TRUE, cancellable, &local_error);
   return _es_publisher_finish (shared, ok, local_error, error, 0);
 }
 
