@@ -49,6 +49,7 @@ struct _EsSubEndpoint
   atomic_uint_least64_t   lag_seen;      /* dropped value last reported by ::lagged */
   atomic_int              spin_usec;     /* adaptive polling budget before sleeping */
   atomic_int              skip_yields;   /* sleeps left that skip the yields (they gave nothing away) */
+  atomic_uint             waits;         /* waits that could poll; every CROWD_SAMPLE_EVERY-th samples es_cpus_crowded */
   ES_CACHELINE_PAD (_pad2);
 };
 

@@ -101,6 +101,16 @@ extern void (*es_wait_fence_hook) (EsWaitQueue *q);
 /* 1 once membarrier is registered (before the first wait queue exists). */
 extern atomic_int es_membarrier_registered;
 
+/* Whether the machine had more runnable threads than this process may use
+ * CPUs when es_cpus_sample() last looked (a relaxed load): then a waiting
+ * thread that polls holds a CPU another thread needs, and keeps the
+ * scheduler from moving one onto it. */
+extern atomic_int es_cpus_crowded;
+/* Reads the runnable-thread count of /proc/loadavg into es_cpus_crowded,
+ * unless another thread did less than 10 ms ago. Where it cannot be read,
+ * es_cpus_crowded stays FALSE. */
+void     es_cpus_sample            (void);
+
 /* The rare side of an asymmetric Dekker pair. */
 void     es_heavy_barrier          (void);
 

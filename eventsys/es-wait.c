@@ -3,13 +3,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef __linux__
 # include <linux/futex.h>
 # include <linux/membarrier.h>
 # include <sys/syscall.h>
-# include <unistd.h>
 #endif
 
 #include "es-wait-private.h"
@@ -221,6 +223,50 @@ fenced_look (EsWaitQueue *q)
       atomic_compare_exchange_strong_explicit (&q->sleepers, &expected, 0,
                                                memory_order_seq_cst, memory_order_relaxed);
     }
+}
+
+atomic_int es_cpus_crowded;
+
+/* How often es_cpus_sample() reads /proc/loadavg at most. */
+#define CPUS_SAMPLE_USEC 10000
+
+void
+es_cpus_sample (void)
+{
+  static atomic_int_least64_t sampled_at;
+  gint64 now = g_get_monotonic_time ();
+  gint64 last = atomic_load_explicit (&sampled_at, memory_order_relaxed);
+  char buf[128];
+  const char *p;
+  ssize_t n;
+  int fd;
+
+  if (now - last < CPUS_SAMPLE_USEC ||
+      !atomic_compare_exchange_strong_explicit (&sampled_at, &last, now,
+                                                memory_order_relaxed, memory_order_relaxed))
+    return;
+
+  /* Opened each time: a descriptor kept open could be closed under us by
+   * a program that closes all of its descriptors, and then reused. */
+  fd = open ("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return;
+  buf[n] = '\0';
+
+  /* "0.52 0.58 0.59 3/217 12345": runnable / all threads, machine-wide
+   * (this one included). */
+  p = strchr (buf, '/');
+  if (p == NULL)
+    return;
+  while (p > buf && p[-1] != ' ')
+    p--;
+  atomic_store_explicit (&es_cpus_crowded,
+                         g_ascii_strtoull (p, NULL, 10) > (guint64) g_get_num_processors (),
+                         memory_order_relaxed);
 }
 
 void

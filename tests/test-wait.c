@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "eventsys.h"
+#include "es-subscriber-private.h"
 #include "es-wait-private.h"
 
 static guint
@@ -374,6 +376,138 @@ test_wait_ping_pong (void)
   run_ping_pong (scaled (20000), 200);
 }
 
+static gpointer
+busy_thread (gpointer data)
+{
+  atomic_int *stop = data;
+
+  while (!atomic_load_explicit (stop, memory_order_relaxed))
+    ;
+  return NULL;
+}
+
+static void
+test_wait_cpus_crowded (void)
+{
+  guint n = (guint) g_get_num_processors () + 2;
+  GThread **threads = g_new (GThread *, n);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 before;
+  atomic_int stop;
+
+  g_test_summary ("With more running threads than CPUs, es_cpus_sample() sets es_cpus_crowded; "
+                  "a sample less than 10 ms after the last one reads nothing");
+
+  if (!g_file_test ("/proc/loadavg", G_FILE_TEST_EXISTS))
+    {
+      g_free (threads);
+      g_test_skip ("no /proc/loadavg here: receivers always poll as before");
+      return;
+    }
+
+  atomic_init (&stop, 0);
+  for (guint i = 0; i < n; i++)
+    threads[i] = g_thread_new ("busy", busy_thread, &stop);
+
+  /* Samples are 10 ms apart at least; the threads may take a moment to run. */
+  do
+    {
+      g_usleep (11000);
+      before = g_get_monotonic_time ();
+      es_cpus_sample ();
+    }
+  while (!atomic_load (&es_cpus_crowded) && g_get_monotonic_time () < deadline);
+  g_assert_cmpint (atomic_load (&es_cpus_crowded), ==, 1);
+
+  /* Right after that sample (when this thread was not held up for 10 ms
+   * in between, which the busy threads make possible), another one must
+   * not read: what we store stays. */
+  atomic_store (&es_cpus_crowded, 0);
+  es_cpus_sample ();
+  if (g_get_monotonic_time () - before < 9000)
+    g_assert_cmpint (atomic_load (&es_cpus_crowded), ==, 0);
+
+  atomic_store (&stop, 1);
+  for (guint i = 0; i < n; i++)
+    g_thread_join (threads[i]);
+  g_free (threads);
+  atomic_store (&es_cpus_crowded, 0);
+}
+
+/* Fewer than the waits after which a receiver samples the machine itself
+ * (CROWD_SAMPLE_EVERY in es-subscriber.c), so the forced value holds. */
+#define CROWDED_EVENTS 200
+
+static gpointer
+crowded_publisher (gpointer data)
+{
+  EsPublisher *pub = data;
+
+  for (guint64 i = 1; i <= CROWDED_EVENTS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      /* Now and then let the receiver find the queue empty and sleep. */
+      if (i % 8 == 0)
+        g_usleep (200);
+      ok = es_publisher_publish_data (pub, &i, sizeof i, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (ok);
+    }
+  return NULL;
+}
+
+static void
+test_wait_crowded_receive (gconstpointer data)
+{
+  EsImplementationType impl = GPOINTER_TO_INT (data);
+  g_autoptr(EsEventSystemBuilder) builder = es_event_system_builder_new ();
+  g_autoptr(EsEventSystem) system = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  g_autoptr(GError) error = NULL;
+  GType type = es_event_type_register_plain_named ("EsTestWaitCrowded", sizeof (guint64));
+  EsSubEndpoint *ep;
+  GThread *thread;
+
+  g_test_summary ("On a crowded machine a blocking receive sleeps instead of polling: every "
+                  "event arrives in order, and the subscriber's polling budget is left as it was");
+
+  es_event_system_builder_set_implementation (builder, impl);
+  system = es_event_system_builder_build (builder, &error);
+  g_assert_no_error (error);
+  pub = es_event_system_create_publisher (system, type, &error);
+  g_assert_no_error (error);
+  sub = es_event_system_subscribe (system, type, &error);
+  g_assert_no_error (error);
+  g_assert_true (es_event_system_start (system, &error));
+  g_assert_no_error (error);
+  ep = _es_subscriber_get_endpoint (sub);
+  /* 0: a fresh subscriber, which polls for the longest budget. */
+  g_assert_cmpint (atomic_load (&ep->spin_usec), ==, 0);
+
+  atomic_store (&es_cpus_crowded, 1);
+  thread = g_thread_new ("crowded-publisher", crowded_publisher, pub);
+  for (guint64 i = 1; i <= CROWDED_EVENTS; i++)
+    {
+      guint64 value = 0;
+
+      g_assert_true (es_subscriber_receive_data (sub, &value, sizeof value, -1, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (value, ==, i);
+    }
+  g_thread_join (thread);
+  atomic_store (&es_cpus_crowded, 0);
+
+  /* Sleeping because the machine was crowded taught the budget nothing. */
+  g_assert_cmpint (atomic_load (&ep->spin_usec), ==, 0);
+  g_assert_cmpuint (atomic_load (&ep->waits), >, 0);
+  g_assert_true (es_event_system_shutdown (system, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -384,6 +518,11 @@ main (int   argc,
   g_test_add_func ("/Es/Wait/mode-race", test_wait_mode_race);
   g_test_add_func ("/Es/Wait/mode-storm", test_wait_mode_storm);
   g_test_add_func ("/Es/Wait/ping-pong", test_wait_ping_pong);
+  g_test_add_func ("/Es/Wait/cpus-crowded", test_wait_cpus_crowded);
+  g_test_add_data_func ("/Es/Wait/crowded-receive/static", GINT_TO_POINTER (ES_IMPLEMENTATION_STATIC_FAST_PATH),
+                        test_wait_crowded_receive);
+  g_test_add_data_func ("/Es/Wait/crowded-receive/zero-copy", GINT_TO_POINTER (ES_IMPLEMENTATION_ZERO_COPY),
+                        test_wait_crowded_receive);
 
   return g_test_run ();
 }
