@@ -277,6 +277,8 @@ _es_publisher_finish (EsPublisherShared *shared,
 /* The built-in implementations' GTypes, recorded by their class_init, so the
  * hot entry points compare against two plain loads. */
 extern GType _es_publisher_builtin_types[2];
+/* Their classes, for the entry points' one-load comparison. */
+extern gconstpointer _es_publisher_builtin_classes[2];
 
 #define ES_IS_PUBLISHER_FAST(obj) \
   es_instance_is_fast ((obj), _es_publisher_builtin_types[0], _es_publisher_builtin_types[1], es_publisher_get_type)
