@@ -69,7 +69,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EsPublisher, es_publisher, G_TYPE_OBJECT)
 
-GType _es_publisher_builtin_types[2];
 /* Not NULL before class_init sets them: an instance without a class must
  * not match a built-in class that does not exist yet. */
 gconstpointer _es_publisher_builtin_classes[2] = { &_es_publisher_builtin_classes, &_es_publisher_builtin_classes };

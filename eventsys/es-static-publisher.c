@@ -124,7 +124,6 @@ es_static_publisher_class_init (EsStaticPublisherClass *klass)
 {
   EsPublisherClass *publisher_class = ES_PUBLISHER_CLASS (klass);
 
-  _es_publisher_builtin_types[0] = G_TYPE_FROM_CLASS (klass);
   _es_publisher_builtin_classes[0] = klass;
 
   publisher_class->publish = es_static_publisher_publish;

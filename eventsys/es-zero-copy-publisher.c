@@ -420,7 +420,6 @@ es_zero_copy_publisher_class_init (EsZeroCopyPublisherClass *klass)
 {
   EsPublisherClass *publisher_class = ES_PUBLISHER_CLASS (klass);
 
-  _es_publisher_builtin_types[1] = G_TYPE_FROM_CLASS (klass);
   _es_publisher_builtin_classes[1] = klass;
 
   publisher_class->publish = es_zero_copy_publisher_publish;
