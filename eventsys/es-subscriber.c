@@ -116,6 +116,13 @@ GType _es_subscriber_builtin_types[2];
  * room again. */
 #define SPIN_MAX_USEC 50
 #define CROWD_SAMPLE_EVERY 256
+/* A budget that shrank to nothing would never learn that the events came
+ * in bursts again: every SPIN_PROBE_EVERY-th wait then polls for
+ * SPIN_PROBE_USEC, and an event that comes within it grows the budget as
+ * any quick one does. In a trickle that costs a few microseconds per
+ * SPIN_PROBE_EVERY sleeps. */
+#define SPIN_PROBE_EVERY 64
+#define SPIN_PROBE_USEC 4
 #define YIELDS_BEFORE_SLEEP 2
 /* A yield that returns within this many microseconds ran nobody else: the
  * receiver has a core of its own and yielding only delays the sleep. It
@@ -606,9 +613,6 @@ pull_wait (EsSubscriber        *self,
   gboolean crowded = FALSE;
   guint n = 0;
 
-  if (budget == 0)
-    spin_until = -1;   /* sleep straight away */
-
   for (;;)
     {
       guint key;
@@ -648,7 +652,8 @@ pull_wait (EsSubscriber        *self,
           break;
         }
 
-      /* About to poll: not on a crowded machine (see SPIN_MAX_USEC). */
+      /* About to poll: not on a crowded machine (see SPIN_MAX_USEC), and
+       * with no budget only to probe (SPIN_PROBE_EVERY). */
       if (spin_until >= 0 && spins == 0)
         {
           guint waits = atomic_load_explicit (&priv->ep->waits, memory_order_relaxed) + 1;
@@ -660,6 +665,13 @@ pull_wait (EsSubscriber        *self,
             {
               crowded = TRUE;
               spin_until = -1;
+            }
+          else if (budget == 0)
+            {
+              if (waits % SPIN_PROBE_EVERY == 0)
+                budget = SPIN_PROBE_USEC;
+              else
+                spin_until = -1;
             }
         }
 

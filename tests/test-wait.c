@@ -508,6 +508,109 @@ test_wait_crowded_receive (gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* Bursts at full rate, with pauses in which the receiver finds the queue
+ * empty and sleeps, until told to stop; then says how many it published. */
+#define BURST_EVENTS 512
+
+typedef struct {
+  EsPublisher  *pub;
+  atomic_int    stop;
+  _Atomic guint64 total; /* G_MAXUINT64 until the publisher is done */
+} BurstData;
+
+static gpointer
+burst_publisher (gpointer data)
+{
+  BurstData *d = data;
+  guint64 i = 0;
+
+  while (!atomic_load (&d->stop))
+    {
+      for (guint k = 0; k < BURST_EVENTS; k++)
+        {
+          g_autoptr(GError) error = NULL;
+          gboolean ok;
+
+          i++;
+          ok = es_publisher_publish_data (d->pub, &i, sizeof i, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_true (ok);
+        }
+      g_usleep (100);
+    }
+  atomic_store (&d->total, i);
+  return NULL;
+}
+
+static void
+test_wait_spin_recovers (gconstpointer data)
+{
+  EsImplementationType impl = GPOINTER_TO_INT (data);
+  g_autoptr(EsEventSystemBuilder) builder = es_event_system_builder_new ();
+  g_autoptr(EsEventSystem) system = NULL;
+  g_autoptr(EsPublisher) pub = NULL;
+  g_autoptr(EsSubscriber) sub = NULL;
+  g_autoptr(GError) error = NULL;
+  GType type = es_event_type_register_plain_named ("EsTestWaitSpinRecovers", sizeof (guint64));
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  BurstData d;
+  EsSubEndpoint *ep;
+  GThread *thread;
+  guint64 expected = 1;
+  gboolean recovered = FALSE;
+
+  g_test_summary ("A receiver whose polling budget shrank to nothing (a trickle) probes now and "
+                  "then, and polls again once events come in bursts; every event arrives in order");
+
+  es_event_system_builder_set_implementation (builder, impl);
+  system = es_event_system_builder_build (builder, &error);
+  g_assert_no_error (error);
+  pub = es_event_system_create_publisher (system, type, &error);
+  g_assert_no_error (error);
+  sub = es_event_system_subscribe (system, type, &error);
+  g_assert_no_error (error);
+  g_assert_true (es_event_system_start (system, &error));
+  g_assert_no_error (error);
+  ep = _es_subscriber_get_endpoint (sub);
+  /* Stored as budget + 1: a budget of nothing, as a long trickle leaves it. */
+  atomic_store (&ep->spin_usec, 1);
+
+  d.pub = pub;
+  atomic_init (&d.stop, 0);
+  atomic_init (&d.total, G_MAXUINT64);
+  thread = g_thread_new ("burst-publisher", burst_publisher, &d);
+  while (expected <= atomic_load (&d.total))
+    {
+      guint64 value = 0;
+
+      /* The test itself may crowd a loaded machine; a receiver does not
+       * poll while es_cpus_crowded is set, which is not what this checks. */
+      atomic_store (&es_cpus_crowded, 0);
+      if (!es_subscriber_receive_data (sub, &value, sizeof value, 10 * 1000, NULL, &error))
+        {
+          g_assert_error (error, ES_ERROR, ES_ERROR_TIMEOUT);
+          g_clear_error (&error);
+          continue;
+        }
+      g_assert_cmpuint (value, ==, expected);
+      expected++;
+      if (!recovered && atomic_load (&ep->spin_usec) > 1)
+        {
+          recovered = TRUE;
+          atomic_store (&d.stop, 1);
+        }
+      if (g_get_monotonic_time () > deadline)
+        atomic_store (&d.stop, 1);
+    }
+  g_thread_join (thread);
+  atomic_store (&es_cpus_crowded, 0);
+
+  g_assert_true (recovered);
+  g_assert_cmpuint (expected - 1, ==, atomic_load (&d.total));
+  g_assert_true (es_event_system_shutdown (system, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -523,6 +626,10 @@ main (int   argc,
                         test_wait_crowded_receive);
   g_test_add_data_func ("/Es/Wait/crowded-receive/zero-copy", GINT_TO_POINTER (ES_IMPLEMENTATION_ZERO_COPY),
                         test_wait_crowded_receive);
+  g_test_add_data_func ("/Es/Wait/spin-recovers/static", GINT_TO_POINTER (ES_IMPLEMENTATION_STATIC_FAST_PATH),
+                        test_wait_spin_recovers);
+  g_test_add_data_func ("/Es/Wait/spin-recovers/zero-copy", GINT_TO_POINTER (ES_IMPLEMENTATION_ZERO_COPY),
+                        test_wait_spin_recovers);
 
   return g_test_run ();
 }
