@@ -19,11 +19,12 @@ G_BEGIN_DECLS
  * Every power of two is a bucket boundary, which is what the Prometheus
  * exporter uses for its (coarser) `le` bounds.
  *
- * Recording is lock-free: one relaxed atomic add on the bucket and on the
- * count and sum. Relaxed is enough because nobody orders other memory
- * against these counters; a concurrent reader may see a count that is one
- * sample ahead of the buckets (or behind), which only ever shifts a
- * percentile by one sample and is corrected at the next read.
+ * Recording is lock-free: one relaxed atomic add on the bucket and one on
+ * the sum; the count is the buckets' total, summed when read, so a copy is
+ * self-consistent. Relaxed is enough because nobody orders other memory
+ * against these counters; a concurrent reader may see a sum that is one
+ * sample ahead of the buckets (or behind), which only ever shifts the mean
+ * by one sample and is corrected at the next read.
  */
 
 #define ES_HISTOGRAM_SUB_BUCKET_BITS 4

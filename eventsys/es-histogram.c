@@ -11,7 +11,6 @@
 
 struct _EsHistogram
 {
-  _Atomic guint64 count;                            /* atomic */
   _Atomic guint64 sum;                              /* atomic */
   _Atomic guint64 buckets[ES_HISTOGRAM_N_BUCKETS];  /* atomic */
 };
@@ -23,7 +22,6 @@ _es_histogram_new (void)
 {
   EsHistogram *self = g_new (EsHistogram, 1);
 
-  atomic_init (&self->count, 0);
   atomic_init (&self->sum, 0);
   for (guint i = 0; i < ES_HISTOGRAM_N_BUCKETS; i++)
     atomic_init (&self->buckets[i], 0);
@@ -101,7 +99,6 @@ _es_histogram_record_n (EsHistogram *self,
   /* Relaxed: these are statistics, no other memory is published through
    * them (see the header). */
   atomic_fetch_add_explicit (&self->buckets[index], n, memory_order_relaxed);
-  atomic_fetch_add_explicit (&self->count, n, memory_order_relaxed);
   atomic_fetch_add_explicit (&self->sum, value * n, memory_order_relaxed);
 }
 
