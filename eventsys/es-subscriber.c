@@ -119,10 +119,13 @@ GType _es_subscriber_builtin_types[2];
 /* A budget that shrank to nothing would never learn that the events came
  * in bursts again: every SPIN_PROBE_EVERY-th wait then polls for
  * SPIN_PROBE_USEC, and an event that comes within it grows the budget as
- * any quick one does. In a trickle that costs a few microseconds per
- * SPIN_PROBE_EVERY sleeps. */
-#define SPIN_PROBE_EVERY 64
-#define SPIN_PROBE_USEC 4
+ * any quick one does. Probes must stay rare and short: in es-bench W6 (a
+ * steady 100,000 events/s, where the paced publisher now and then sends
+ * two at once) probing 4 µs every 64th wait let the budget climb again and
+ * again, and the receiver's CPU rose from ~31% to 40-57%; 1 µs every 256th
+ * wait is within W6's noise. */
+#define SPIN_PROBE_EVERY 256
+#define SPIN_PROBE_USEC 1
 #define YIELDS_BEFORE_SLEEP 2
 /* A yield that returns within this many microseconds ran nobody else: the
  * receiver has a core of its own and yielding only delays the sleep. It

@@ -511,6 +511,9 @@ test_wait_crowded_receive (gconstpointer data)
 /* Bursts at full rate, with pauses in which the receiver finds the queue
  * empty and sleeps, until told to stop; then says how many it published. */
 #define BURST_EVENTS 512
+/* A receiver with no polling budget probes on every this-many-th wait
+ * (SPIN_PROBE_EVERY in es-subscriber.c). */
+#define PROBE_EVERY 256
 
 typedef struct {
   EsPublisher  *pub;
@@ -586,6 +589,9 @@ test_wait_spin_recovers (gconstpointer data)
       /* The test itself may crowd a loaded machine; a receiver does not
        * poll while es_cpus_crowded is set, which is not what this checks. */
       atomic_store (&es_cpus_crowded, 0);
+      /* Make the next wait a probe rather than wait for PROBE_EVERY of
+       * them, most of which fall into the publisher's pauses. */
+      atomic_store (&ep->waits, PROBE_EVERY - 1);
       if (!es_subscriber_receive_data (sub, &value, sizeof value, 10 * 1000, NULL, &error))
         {
           g_assert_error (error, ES_ERROR, ES_ERROR_TIMEOUT);
