@@ -82,9 +82,10 @@ typedef enum {
  * The default of #EsMetrics:latency-sampling: one delivered event in this
  * many has its publish-to-receive latency recorded. Each sample reads the
  * clock twice (at publish and at receive) and updates a histogram; with
- * the bookkeeping around them, metrics cost about 7% of the static
- * implementation's publish and receive together at 256 (about 25 ns per
- * event on one thread; 14% at 64) and 2-3% of the zero-copy one's, and
+ * the bookkeeping around them, metrics cost 3-6% of the static
+ * implementation's publish and receive together at 256 (about 24 ns per
+ * event on one thread; the receiving side's clock read and histogram
+ * update are nearly half of that) and 1-2% of the zero-copy one's, and
  * still record hundreds of samples per second at 100,000 events/s.
  *
  * Since: 1.0
