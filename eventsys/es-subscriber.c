@@ -122,9 +122,11 @@ GType _es_subscriber_builtin_types[2];
  * any quick one does. Probes must stay rare and short: in es-bench W6 (a
  * steady 100,000 events/s, where the paced publisher now and then sends
  * two at once) probing 4 µs every 64th wait let the budget climb again and
- * again, and the receiver's CPU rose from ~31% to 40-57%; 1 µs every 256th
- * wait is within W6's noise. */
-#define SPIN_PROBE_EVERY 256
+ * again, and the receiver's CPU rose from ~31% to 40-57%. At 1 µs the W6
+ * differences were within its noise, but a probe that succeeds makes the
+ * next few waits poll too, and 4 in 256 would be more than the 1% of events
+ * that p99 looks at: every 1024th wait keeps that below 0.4%. */
+#define SPIN_PROBE_EVERY 1024
 #define SPIN_PROBE_USEC 1
 #define YIELDS_BEFORE_SLEEP 2
 /* A yield that returns within this many microseconds ran nobody else: the

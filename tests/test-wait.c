@@ -513,7 +513,7 @@ test_wait_crowded_receive (gconstpointer data)
 #define BURST_EVENTS 512
 /* A receiver with no polling budget probes on every this-many-th wait
  * (SPIN_PROBE_EVERY in es-subscriber.c). */
-#define PROBE_EVERY 256
+#define PROBE_EVERY 1024
 
 typedef struct {
   EsPublisher  *pub;
