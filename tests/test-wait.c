@@ -434,6 +434,31 @@ test_wait_cpus_crowded (void)
   atomic_store (&es_cpus_crowded, 0);
 }
 
+/* A started system of @impl with one publisher and one subscriber of the
+ * plain guint64 type @type_name. */
+static EsEventSystem *
+start_pair (EsImplementationType   impl,
+            const char            *type_name,
+            EsPublisher          **pub,
+            EsSubscriber         **sub)
+{
+  g_autoptr(EsEventSystemBuilder) builder = es_event_system_builder_new ();
+  GType type = es_event_type_register_plain_named (type_name, sizeof (guint64));
+  EsEventSystem *system;
+  g_autoptr(GError) error = NULL;
+
+  es_event_system_builder_set_implementation (builder, impl);
+  system = es_event_system_builder_build (builder, &error);
+  g_assert_no_error (error);
+  *pub = es_event_system_create_publisher (system, type, &error);
+  g_assert_no_error (error);
+  *sub = es_event_system_subscribe (system, type, &error);
+  g_assert_no_error (error);
+  g_assert_true (es_event_system_start (system, &error));
+  g_assert_no_error (error);
+  return system;
+}
+
 /* Fewer than the waits after which a receiver samples the machine itself
  * (CROWD_SAMPLE_EVERY in es-subscriber.c), so the forced value holds. */
 #define CROWDED_EVENTS 200
@@ -463,27 +488,17 @@ static void
 test_wait_crowded_receive (gconstpointer data)
 {
   EsImplementationType impl = GPOINTER_TO_INT (data);
-  g_autoptr(EsEventSystemBuilder) builder = es_event_system_builder_new ();
   g_autoptr(EsEventSystem) system = NULL;
   g_autoptr(EsPublisher) pub = NULL;
   g_autoptr(EsSubscriber) sub = NULL;
   g_autoptr(GError) error = NULL;
-  GType type = es_event_type_register_plain_named ("EsTestWaitCrowded", sizeof (guint64));
   EsSubEndpoint *ep;
   GThread *thread;
 
   g_test_summary ("On a crowded machine a blocking receive sleeps instead of polling: every "
                   "event arrives in order, and the subscriber's polling budget is left as it was");
 
-  es_event_system_builder_set_implementation (builder, impl);
-  system = es_event_system_builder_build (builder, &error);
-  g_assert_no_error (error);
-  pub = es_event_system_create_publisher (system, type, &error);
-  g_assert_no_error (error);
-  sub = es_event_system_subscribe (system, type, &error);
-  g_assert_no_error (error);
-  g_assert_true (es_event_system_start (system, &error));
-  g_assert_no_error (error);
+  system = start_pair (impl, "EsTestWaitCrowded", &pub, &sub);
   ep = _es_subscriber_get_endpoint (sub);
   /* 0: a fresh subscriber, which polls for the longest budget. */
   g_assert_cmpint (atomic_load (&ep->spin_usec), ==, 0);
@@ -549,12 +564,10 @@ static void
 test_wait_spin_recovers (gconstpointer data)
 {
   EsImplementationType impl = GPOINTER_TO_INT (data);
-  g_autoptr(EsEventSystemBuilder) builder = es_event_system_builder_new ();
   g_autoptr(EsEventSystem) system = NULL;
   g_autoptr(EsPublisher) pub = NULL;
   g_autoptr(EsSubscriber) sub = NULL;
   g_autoptr(GError) error = NULL;
-  GType type = es_event_type_register_plain_named ("EsTestWaitSpinRecovers", sizeof (guint64));
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   BurstData d;
   EsSubEndpoint *ep;
@@ -565,15 +578,7 @@ test_wait_spin_recovers (gconstpointer data)
   g_test_summary ("A receiver whose polling budget shrank to nothing (a trickle) probes now and "
                   "then, and polls again once events come in bursts; every event arrives in order");
 
-  es_event_system_builder_set_implementation (builder, impl);
-  system = es_event_system_builder_build (builder, &error);
-  g_assert_no_error (error);
-  pub = es_event_system_create_publisher (system, type, &error);
-  g_assert_no_error (error);
-  sub = es_event_system_subscribe (system, type, &error);
-  g_assert_no_error (error);
-  g_assert_true (es_event_system_start (system, &error));
-  g_assert_no_error (error);
+  system = start_pair (impl, "EsTestWaitSpinRecovers", &pub, &sub);
   ep = _es_subscriber_get_endpoint (sub);
   /* Stored as budget + 1: a budget of nothing, as a long trickle leaves it. */
   atomic_store (&ep->spin_usec, 1);
