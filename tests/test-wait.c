@@ -459,6 +459,17 @@ start_pair (EsImplementationType   impl,
   return system;
 }
 
+static void
+publish_u64 (EsPublisher *pub,
+             guint64      value)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = es_publisher_publish_data (pub, &value, sizeof value, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
 /* Fewer than the waits after which a receiver samples the machine itself
  * (CROWD_SAMPLE_EVERY in es-subscriber.c), so the forced value holds. */
 #define CROWDED_EVENTS 200
@@ -470,16 +481,10 @@ crowded_publisher (gpointer data)
 
   for (guint64 i = 1; i <= CROWDED_EVENTS; i++)
     {
-      g_autoptr(GError) error = NULL;
-      gboolean ok;
-
       /* Now and then let the receiver find the queue empty and sleep. */
       if (i % 8 == 0)
         g_usleep (200);
-      ok = es_publisher_publish_data (pub, &i, sizeof i, NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_true (ok);
+      publish_u64 (pub, i);
     }
   return NULL;
 }
@@ -545,15 +550,7 @@ burst_publisher (gpointer data)
   while (!atomic_load (&d->stop))
     {
       for (guint k = 0; k < BURST_EVENTS; k++)
-        {
-          g_autoptr(GError) error = NULL;
-          gboolean ok;
-
-          i++;
-          ok = es_publisher_publish_data (d->pub, &i, sizeof i, NULL, &error);
-          g_assert_no_error (error);
-          g_assert_true (ok);
-        }
+        publish_u64 (d->pub, ++i);
       g_usleep (100);
     }
   atomic_store (&d->total, i);
