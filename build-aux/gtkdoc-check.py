@@ -5,9 +5,9 @@
 gtkdoc-check only prints counts ("12 undocumented or incomplete symbols").
 This wrapper runs it unchanged (its exit status is the test result) and,
 when it fails, prints the offending symbols from the report files gtk-doc
-left in the doc build directory. It also warns about sections listed in the
-main XML file that gtk-doc did not generate (stale or not yet written
-headers); those are harmless because every include has an xi:fallback.
+left in the doc build directory. It also fails on sections listed in the
+main XML file that gtk-doc did not generate: every include has an
+xi:fallback, so a stale one would only drop out of the manual silently.
 """
 
 import argparse
@@ -80,6 +80,7 @@ def main():
     proc = subprocess.run([sys.executable, opts.gtkdoc_check], env=env,
                           cwd=opts.builddir)
     sys.stdout.flush()
+    status = proc.returncode
 
     main_path = os.path.join(opts.builddir, opts.main_file)
     try:
@@ -88,10 +89,12 @@ def main():
         stale = [href for href in sorted(set(re.findall(r'href="(xml/[^"]+\.xml)"', main_xml)))
                  if not os.path.exists(os.path.join(opts.builddir, href))]
         if stale:
-            print(f'{opts.main_file}: note: not generated (no such public header '
-                  'yet, or it declares nothing): ' + ' '.join(stale))
+            print(f'{opts.main_file}: error: included but not generated (no such '
+                  'public header, or it has no SECTION comment): ' + ' '.join(stale))
+            status = status or 1
     except OSError as e:
-        print(f'warning: cannot read {main_path}: {e}')
+        print(f'error: cannot read {main_path}: {e}')
+        status = status or 1
 
     if proc.returncode != 0:
         base = os.path.join(opts.builddir, opts.module)
@@ -108,7 +111,7 @@ def main():
               '"SECTION:<header>" comment (with @short_description, @title '
               'and a description); every xml/<header>.xml that gtk-doc '
               f'generates must be xi:included from doc/{opts.main_file}.')
-    return proc.returncode
+    return status
 
 
 if __name__ == '__main__':

@@ -25,8 +25,9 @@ packages=(
   gir1.2-glib-2.0 gir1.2-json-1.0 gir1.2-soup-3.0 gir1.2-gstreamer-1.0
   # GStreamer runtime for the plugin tests and the demo
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  # documentation and translations
-  gtk-doc-tools gettext
+  # documentation and translations; GLib's manual, so that ours links
+  # #GTask, g_main_context_invoke() and the like into it
+  gtk-doc-tools gettext libglib2.0-doc
   # binding tests
   python3 python3-gi gjs
   # observability tests: promtool, pushgateway, Python parser, dashboard

@@ -30,7 +30,7 @@ es_error_quark (void)
  * @error: (nullable): a #GError
  *
  * Whether @error means that an event was rejected because a queue or the
- * global buffer was full (the seed's `is_backpressure()`). A publish that
+ * global buffer was full. A publish that
  * waited for room longer than #EsEventSystem:default-timeout fails with
  * %ES_ERROR_TIMEOUT instead, which this function does not count.
  *

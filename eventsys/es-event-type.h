@@ -25,7 +25,8 @@ G_BEGIN_DECLS
  * @TypeName: the struct type, e.g. `MediaPacket`
  * @type_name: the lower-case prefix, e.g. `media_packet`
  *
- * Declares `type_name_get_type()` for a fixed-size plain-data event struct.
+ * Declares the #GType getter of a fixed-size plain-data event struct, named
+ * after @type_name (`media_packet_get_type` in the example below).
  * Put it in a header after the struct definition; pair it with
  * ES_DEFINE_EVENT_TYPE() in one C file.
  *
@@ -54,9 +55,10 @@ G_BEGIN_DECLS
  * @TypeName: the struct type
  * @type_name: the lower-case prefix
  *
- * Defines `type_name_get_type()`: registers @TypeName as a boxed #GType and
- * records its size, alignment and a dense index in the event-type registry,
- * so that publishers dispatch by array index.
+ * Defines the #GType getter that ES_DECLARE_EVENT_TYPE() declares: it
+ * registers @TypeName as a boxed #GType and records its size, alignment and
+ * a dense index in the event-type registry, so that publishers dispatch by
+ * array index.
  *
  * Since: 1.0
  */

@@ -17,10 +17,10 @@
 /**
  * EsMetricsReporter:
  *
- * Writes the metrics of an #EsEventSystem somewhere after every report, in
- * the spirit of the seed's `MetricsReporter`: JSON files, Prometheus text
- * files (for node_exporter's textfile collector) and pushes to a Prometheus
- * Pushgateway. Get it with es_metrics_get_reporter().
+ * Writes the metrics of an #EsEventSystem somewhere after every report:
+ * JSON files, Prometheus text files (for node_exporter's textfile
+ * collector) and pushes to a Prometheus Pushgateway. Get it with
+ * es_metrics_get_reporter().
  *
  * |[<!-- language="C" -->
  * EsMetricsReporter *reporter = es_metrics_get_reporter (es_event_system_get_metrics (system));
@@ -1655,7 +1655,7 @@ es_metrics_reporter_get_histograms (EsMetricsReporter *self)
  * @self: a reporter
  * @enabled: whether to write histogram buckets
  *
- * Sets #EsMetricsReporter:histograms (the seed's `enable_histogram`).
+ * Sets #EsMetricsReporter:histograms.
  *
  * Since: 1.0
  */
@@ -1707,8 +1707,7 @@ es_metrics_reporter_dup_tracked_event_types (EsMetricsReporter *self)
  * @event_types: (array zero-terminated=1) (nullable): event type names
  *   (g_type_name()), or %NULL for all
  *
- * Sets #EsMetricsReporter:tracked-event-types (the seed's
- * `track_event_types`).
+ * Sets #EsMetricsReporter:tracked-event-types.
  *
  * Since: 1.0
  */

@@ -2684,9 +2684,9 @@ es_metrics_get_reporter (EsMetrics *self)
  * @port: the TCP port, or 0 to pick a free one
  * @error: return location for a #GError
  *
- * Starts the HTTP endpoint of @self on 127.0.0.1:@port (the seed's
- * `start_dashboard (port)`): `/` the live dashboard, `/metrics` Prometheus
- * text, `/metrics.json` JSON and `/health`. See #EsMetricsServer; use
+ * Starts the HTTP endpoint of @self on 127.0.0.1:@port: `/` the live
+ * dashboard, `/metrics` Prometheus text, `/metrics.json` JSON and
+ * `/health`. See #EsMetricsServer; use
  * es_metrics_server_new() and es_metrics_server_listen() to bind another
  * address.
  *
