@@ -30,9 +30,9 @@ es_error_quark (void)
  * @error: (nullable): a #GError
  *
  * Whether @error means that an event was rejected because a queue or the
- * global buffer was full. A publish that
- * waited for room longer than #EsEventSystem:default-timeout fails with
- * %ES_ERROR_TIMEOUT instead, which this function does not count.
+ * global buffer was full. A publish that waited for room longer than
+ * #EsEventSystem:default-timeout fails with %ES_ERROR_TIMEOUT instead, which
+ * this function does not count.
  *
  * Returns: %TRUE for %ES_ERROR_BACKPRESSURE
  *
