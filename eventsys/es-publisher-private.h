@@ -280,19 +280,7 @@ _es_publisher_finish (EsPublisherShared *shared,
  * (nor NULL) equals. */
 extern gconstpointer _es_publisher_builtin_classes[2];
 
-/* ES_IS_PUBLISHER() with the built-in classes first; other classes take the
- * type-tree walk. */
-static inline gboolean
-_es_is_publisher_fast (gconstpointer obj)
-{
-  const GTypeInstance *instance = obj;
-
-  return instance != NULL &&
-         (instance->g_class == _es_publisher_builtin_classes[0] ||
-          instance->g_class == _es_publisher_builtin_classes[1] ||
-          (instance->g_class != NULL && g_type_is_a (G_TYPE_FROM_CLASS (instance->g_class), es_publisher_get_type ())));
-}
-
-#define ES_IS_PUBLISHER_FAST(obj) _es_is_publisher_fast (obj)
+/* ES_IS_PUBLISHER() with the built-in classes first. */
+#define ES_IS_PUBLISHER_FAST(obj) es_instance_is_fast ((obj), _es_publisher_builtin_classes, es_publisher_get_type)
 
 G_END_DECLS

@@ -364,7 +364,7 @@ es_static_subscriber_class_init (EsStaticSubscriberClass *klass)
 {
   EsSubscriberClass *subscriber_class = ES_SUBSCRIBER_CLASS (klass);
 
-  _es_subscriber_builtin_types[0] = G_TYPE_FROM_CLASS (klass);
+  _es_subscriber_builtin_classes[0] = klass;
 
   subscriber_class->try_receive_events = es_static_subscriber_try_receive_events;
   subscriber_class->try_receive_data = es_static_subscriber_try_receive_data;

@@ -112,9 +112,12 @@ void            _es_subscriber_set_filter   (EsSubscriber       *self,
 void            _es_subscriber_mark_closed  (EsSubscriber       *self,
                                              gboolean            discard);
 
-extern GType _es_subscriber_builtin_types[2];
+/* The built-in implementations' classes (static, then zero-copy), recorded
+ * by their class_init, as for publishers. */
+extern gconstpointer _es_subscriber_builtin_classes[2];
 
+/* ES_IS_SUBSCRIBER() with the built-in classes first. */
 #define ES_IS_SUBSCRIBER_FAST(obj) \
-  es_instance_is_fast ((obj), _es_subscriber_builtin_types[0], _es_subscriber_builtin_types[1], es_subscriber_get_type)
+  es_instance_is_fast ((obj), _es_subscriber_builtin_classes, es_subscriber_get_type)
 
 G_END_DECLS

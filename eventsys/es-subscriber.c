@@ -94,7 +94,9 @@ static atomic_uint_least64_t next_id = 1;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EsSubscriber, es_subscriber, G_TYPE_OBJECT)
 
-GType _es_subscriber_builtin_types[2];
+/* Not NULL before class_init sets them: an instance without a class must
+ * not match a built-in class that does not exist yet. */
+gconstpointer _es_subscriber_builtin_classes[2] = { &_es_subscriber_builtin_classes, &_es_subscriber_builtin_classes };
 
 #define PRIV(self) ((EsSubscriberPrivate *) es_subscriber_get_instance_private (self))
 

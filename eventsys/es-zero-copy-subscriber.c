@@ -150,7 +150,7 @@ es_zero_copy_subscriber_class_init (EsZeroCopySubscriberClass *klass)
 {
   EsSubscriberClass *subscriber_class = ES_SUBSCRIBER_CLASS (klass);
 
-  _es_subscriber_builtin_types[1] = G_TYPE_FROM_CLASS (klass);
+  _es_subscriber_builtin_classes[1] = klass;
 
   subscriber_class->try_receive_events = es_zero_copy_subscriber_try_receive_events;
   subscriber_class->get_queue_depth = es_zero_copy_subscriber_get_queue_depth;
