@@ -2686,9 +2686,8 @@ es_metrics_get_reporter (EsMetrics *self)
  *
  * Starts the HTTP endpoint of @self on 127.0.0.1:@port: `/` the live
  * dashboard, `/metrics` Prometheus text, `/metrics.json` JSON and
- * `/health`. See #EsMetricsServer; use
- * es_metrics_server_new() and es_metrics_server_listen() to bind another
- * address.
+ * `/health`. See #EsMetricsServer; use es_metrics_server_new() and
+ * es_metrics_server_listen() to bind another address.
  *
  * The server runs in the thread-default #GMainContext of the caller, which
  * must be iterated for requests to be answered. Calling this again while a

@@ -236,7 +236,8 @@ test_subscriber_receive_data (EsFixture     *f,
   EsTestPacket packet;
   guint8 wrong[10];
 
-  g_test_summary ("receive_data copies the payload out; a wrong size is ES_ERROR_INVALID_ARGUMENT");
+  g_test_summary ("receive_data copies the payload out; a wrong size is ES_ERROR_INVALID_ARGUMENT, "
+                  "an object that is not a subscriber a programmer error; neither consumes anything");
 
   for (guint64 i = 0; i < 3; i++)
     es_test_publish_packet (pub, 1, i);
@@ -244,6 +245,13 @@ test_subscriber_receive_data (EsFixture     *f,
   g_assert_false (es_subscriber_receive_data (sub, wrong, sizeof wrong, HANG, NULL, &error));
   g_assert_error (error, ES_ERROR, ES_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
+  /* The built-in classes are checked first; any other object must still
+   * fail the check. */
+  g_test_expect_message ("eventsys", G_LOG_LEVEL_CRITICAL, "*ES_IS_SUBSCRIBER*");
+  g_assert_false (es_subscriber_receive_data ((EsSubscriber *) pub, &packet, sizeof packet, HANG, NULL, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (es_subscriber_get_received_count (sub), ==, 0);
 
   for (guint64 i = 0; i < 3; i++)
     {
