@@ -1263,17 +1263,16 @@ evaluate_targets (void)
   {
     Row *single = find_row ("W1", "es-static"), *ring = find_row ("W1", "ring");
     Row *gaq = find_row ("W1", "gaq-prealloc");
-    gboolean ring_ok = find_table ("W1") != NULL && !row_state (ring);
 
     if (target_ratio ("W1 static >= 10x GAsyncQueue (preallocated)", "W1", "es-static", "gaq-prealloc", 10) &&
-        ring_ok)
+        !row_state (ring))
       target_append ("; the reference ring: %.2fx", row_ratio (ring, gaq));
 
     /* eventsys reaches half of the ring with its batch API (one check,
      * claim and commit per run of slots). The per-event figure is shown
      * beside it. */
     if (target_ratio ("W1 static >= 50% of the reference ring (publish_data_batch)", "W1", "es-static-batch", "ring", 0.5) &&
-        ring_ok && !row_state (single))
+        !row_state (single))
       target_append ("; per event (es-static): %.2fx", row_ratio (single, ring));
   }
   target_ratio ("W1 zero-copy >= 3x GAsyncQueue (allocating)", "W1", "es-zerocopy", "gaq-alloc", 3);
