@@ -1255,7 +1255,7 @@ evaluate_targets (void)
 {
   targets = g_ptr_array_new ();
 
-  /* The ring is the physical limit of a queue with nothing around it. How
+  /* The ring is the reference: a queue with nothing around it. How
    * far it is ahead of GAsyncQueue varies from run to run with the cost of
    * moving cache lines between the two cores (7.8x and 43x in two runs on
    * one machine): shown beside the 10x, since where the ring is below it,
