@@ -29,8 +29,8 @@
  * ES_WAIT_FENCE makes notifiers fence before reading the sleeper count, and
  * ES_WAIT_TRUST, set only after a process-wide barrier has made FENCE
  * visible to every notifier, lets sleepers skip that barrier. Notifiers
- * switch back (clear both bits, only while no thread sleeps) once many
- * notifies pass without a sleep.
+ * switch back (clear both bits, only while no thread sleeps) once sleeps
+ * become rare among their notifies.
  *
  * Sleeping uses the futex syscall directly (pthread condvars elsewhere), never
  * GMutex/GCond: ThreadSanitizer sees every hand-off through the C11 atomics.
@@ -54,13 +54,22 @@ typedef gboolean (*EsWaitSourceReadyFunc) (gpointer data);
 #define ES_WAIT_FENCE        0x80000000u  /* fenced mode: notifiers fence */
 #define ES_WAIT_TRUST        0x40000000u  /* fenced mode is visible: sleepers skip the barrier */
 #define ES_WAIT_SLEEPER_MASK 0x3fffffffu
-/* In fenced mode, notifiers look this often whether anyone slept since the
- * last look; if not, the queue switches back. Large, because each switch
- * costs a sleeper a process-wide barrier, and in a virtual machine that
- * barrier waits for every vCPU running one of our threads, preempted ones
- * included (milliseconds under steal); while high-rate publishing runs
- * with nobody sleeping, the switch back still comes within milliseconds. */
-#define ES_WAIT_FENCED_LOOK_EVERY 32768u
+/* In fenced mode, notifiers look every ES_WAIT_FENCED_LOOK_EVERY notifies
+ * how many sleeps came since the last look; fewer than
+ * ES_WAIT_FENCED_MIN_SLEEPS (one per 256 notifies) switch the queue back.
+ * A fence is cheap alone (6 ns on the AMD guest of FINDINGS' twelfth pass)
+ * but waits for the publisher's outstanding stores, and at full rate those
+ * are cache misses: es-bench W1 lost ~100 ns per event, 25 M/s fell to 7-8.
+ * The process-wide barrier costs a sleeper ~20 µs there, so fenced mode pays
+ * only while sleeps come more often than one per ~200 notifies. The look is
+ * frequent because two sleeps within FENCED_SLEEP_GAP_USEC switch the queue
+ * to fenced mode again: a receiver of a full-rate publisher that sleeps
+ * every half millisecond (a preempted vCPU) brings each time a look's worth
+ * of fenced notifies (W1 medians of 34 rounds: 24.6 M/s with looks every
+ * 4096 notifies, the slowest rounds 13-17; 24.8 M/s every 512, the slowest
+ * 18.6). */
+#define ES_WAIT_FENCED_LOOK_EVERY 512u
+#define ES_WAIT_FENCED_MIN_SLEEPS 2u
 
 struct _EsWaitQueue
 {

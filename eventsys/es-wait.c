@@ -201,7 +201,8 @@ wake_sources_locked (EsWaitQueue *q,
 }
 
 /* Fenced mode, every ES_WAIT_FENCED_LOOK_EVERY notifies: back to the barrier
- * protocol if nobody slept since the last look. */
+ * protocol if fewer than ES_WAIT_FENCED_MIN_SLEEPS sleeps came since the last
+ * look. */
 static void
 fenced_look (EsWaitQueue *q)
 {
@@ -213,7 +214,7 @@ fenced_look (EsWaitQueue *q)
     return;
 
   sleeps = atomic_load_explicit (&q->sleeps, memory_order_relaxed);
-  if (atomic_exchange_explicit (&q->sleeps_seen, sleeps, memory_order_relaxed) == sleeps)
+  if (sleeps - atomic_exchange_explicit (&q->sleeps_seen, sleeps, memory_order_relaxed) < ES_WAIT_FENCED_MIN_SLEEPS)
     {
       guint expected = ES_WAIT_FENCE | ES_WAIT_TRUST;
 

@@ -86,6 +86,55 @@ test_wait_mode_switch (void)
   es_wait_queue_clear (&q);
 }
 
+static void
+sleep_once (EsWaitQueue *q)
+{
+  es_wait_queue_prepare (q);
+  es_wait_queue_cancel (q);
+}
+
+static void
+test_wait_mode_rate (void)
+{
+  EsWaitQueue q;
+
+  g_test_summary ("A queue stays in fenced mode while sleeps come at least once per 256 "
+                  "notifies, and switches back when they come more rarely, though they "
+                  "never stop");
+
+  es_wait_queue_init (&q);
+  if (!membarrier_available ())
+    {
+      es_wait_queue_clear (&q);
+      return;
+    }
+
+  /* Two sleeps within a millisecond (a preempted test may need more). */
+  for (guint i = 0; i < 10 && mode_bits (&q) == 0; i++)
+    sleep_once (&q);
+  g_assert_cmpuint (mode_bits (&q), ==, ES_WAIT_FENCE | ES_WAIT_TRUST);
+
+  /* Enough sleeps between looks: fenced. */
+  for (guint look = 0; look < 3; look++)
+    {
+      for (guint i = 0; i < ES_WAIT_FENCED_MIN_SLEEPS; i++)
+        sleep_once (&q);
+      for (guint i = 0; i < ES_WAIT_FENCED_LOOK_EVERY; i++)
+        es_wait_queue_notify (&q);
+      g_assert_cmpuint (mode_bits (&q), ==, ES_WAIT_FENCE | ES_WAIT_TRUST);
+    }
+
+  /* One sleep fewer: back to the barrier protocol at the next look. */
+  for (guint i = 0; i + 1 < ES_WAIT_FENCED_MIN_SLEEPS; i++)
+    sleep_once (&q);
+  for (guint i = 0; i < ES_WAIT_FENCED_LOOK_EVERY; i++)
+    es_wait_queue_notify (&q);
+  g_assert_cmpuint (mode_bits (&q), ==, 0);
+  g_assert_cmpuint (atomic_load (&q.sleepers), ==, 0);
+
+  es_wait_queue_clear (&q);
+}
+
 /* Two threads switch a queue to fenced mode at once; the first is held
  * between setting FENCE and its barrier while the second goes through and
  * notifiers try to switch back. The queue must never trust sleepers
@@ -626,6 +675,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Es/Wait/mode-switch", test_wait_mode_switch);
+  g_test_add_func ("/Es/Wait/mode-rate", test_wait_mode_rate);
   g_test_add_func ("/Es/Wait/mode-race", test_wait_mode_race);
   g_test_add_func ("/Es/Wait/mode-storm", test_wait_mode_storm);
   g_test_add_func ("/Es/Wait/ping-pong", test_wait_ping_pong);
