@@ -61,15 +61,15 @@ set_reads (EsStaticEndpoint *self,
  * time, and each load of the ring's counters pulls their line away from the
  * publisher, which must fetch it back for its next store: a transfer each
  * way every few events. When the last load found fewer than
- * ES_PACE_FEW_EVENTS (a quarter of a smaller ring), the receiver first pauses ES_PACE_PAUSES times (about
- * a microsecond; a pause is 20 ns on the AMD guest of FINDINGS' twelfth
- * pass), so that it finds a batch and the line stays with the publisher.
- * es-bench W1 (es-static, medians of 12 interleaved rounds): 13-14 M/s
- * without, 24 with 64 pauses, 25 with 128; the reference ring ran at 16.
- * An event that arrives within the pause waits for it; after a load that
- * found nothing (a receiver that polls or wakes up) there is no pause, and
- * none while the machine is crowded (see es_cpus_crowded), where the CPU
- * may be needed elsewhere. */
+ * ES_PACE_FEW_EVENTS (a quarter of a smaller ring), the receiver first
+ * pauses ES_PACE_PAUSES times (about a microsecond; a pause is 20 ns on the
+ * AMD guest of FINDINGS' twelfth pass), so that it finds a batch and the
+ * line stays with the publisher. es-bench W1 (es-static, medians of 12
+ * interleaved rounds): 13-14 M/s without, 24 with 64 pauses, 25 with 128;
+ * the reference ring ran at 16. An event that arrives within the pause
+ * waits for it; after a load that found nothing (a receiver that polls or
+ * wakes up) there is no pause, and none while the machine is crowded (see
+ * es_cpus_crowded), where the CPU may be needed elsewhere. */
 #define ES_PACE_FEW_EVENTS 64
 #define ES_PACE_PAUSES 64
 
@@ -107,7 +107,8 @@ available (EsStaticEndpoint *self,
           bound = atomic_load_explicit (&ring->claim, memory_order_acquire);
           atomic_store_explicit (&self->seen_committed, committed, memory_order_release);
           atomic_store_explicit (&self->seen_claim, bound, memory_order_release);
-          atomic_store_explicit (&self->keeping_pace, bound > cursor && bound - cursor < MIN (ES_PACE_FEW_EVENTS, ring->capacity / 4),
+          atomic_store_explicit (&self->keeping_pace,
+                                 bound > cursor && bound - cursor < MIN (ES_PACE_FEW_EVENTS, ring->capacity / 4),
                                  memory_order_relaxed);
         }
     }
