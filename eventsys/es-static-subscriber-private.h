@@ -28,7 +28,7 @@ typedef struct {
   atomic_uint_least64_t  cursor;        /* next sequence to read, | ES_RING_READ_BIT while reading */
   atomic_uint_least64_t  seen_committed;  /* receivers' cache of ring->committed (a lower bound) */
   atomic_uint_least64_t  seen_claim;      /* and of ring->claim */
-  atomic_int             keeping_pace;    /* the last load of them found a few events (a hint) */
+  atomic_int             keeping_pace;    /* the last loads of them that found a few events, up to 2 (a hint) */
   ES_CACHELINE_PAD (_pad1);
 } EsStaticEndpoint;
 
