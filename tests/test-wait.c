@@ -39,6 +39,13 @@ membarrier_available (void)
 }
 
 static void
+sleep_once (EsWaitQueue *q)
+{
+  es_wait_queue_prepare (q);
+  es_wait_queue_cancel (q);
+}
+
+static void
 test_wait_mode_switch (void)
 {
   EsWaitQueue q;
@@ -55,13 +62,11 @@ test_wait_mode_switch (void)
     }
 
   /* The first sleep has no predecessor: barrier mode. */
-  es_wait_queue_prepare (&q);
-  es_wait_queue_cancel (&q);
+  sleep_once (&q);
   g_assert_cmpuint (mode_bits (&q), ==, 0);
 
   /* The second, right after it: fenced. */
-  es_wait_queue_prepare (&q);
-  es_wait_queue_cancel (&q);
+  sleep_once (&q);
   g_assert_cmpuint (mode_bits (&q), ==, ES_WAIT_FENCE | ES_WAIT_TRUST);
   g_assert_cmpuint (atomic_load (&q.sleepers) & ES_WAIT_SLEEPER_MASK, ==, 0);
 
@@ -84,13 +89,6 @@ test_wait_mode_switch (void)
   g_assert_cmpuint (mode_bits (&q), ==, 0);
 
   es_wait_queue_clear (&q);
-}
-
-static void
-sleep_once (EsWaitQueue *q)
-{
-  es_wait_queue_prepare (q);
-  es_wait_queue_cancel (q);
 }
 
 static void
@@ -167,10 +165,7 @@ race_enabler (gpointer data)
   r->held = g_thread_self ();
   /* Two sleeps in a row: the second switches the mode. */
   for (guint i = 0; i < 2; i++)
-    {
-      es_wait_queue_prepare (&r->q);
-      es_wait_queue_cancel (&r->q);
-    }
+    sleep_once (&r->q);
   atomic_store (&r->done, 1);
   return NULL;
 }
@@ -214,8 +209,7 @@ test_wait_mode_race (void)
 
   /* While it is held: another sleep, then many notifies with nobody
    * sleeping. */
-  es_wait_queue_prepare (&r.q);
-  es_wait_queue_cancel (&r.q);
+  sleep_once (&r.q);
   for (guint i = 0; i < 3 * ES_WAIT_FENCED_LOOK_EVERY; i++)
     es_wait_queue_notify (&r.q);
   bits = atomic_load (&r.q.sleepers);
@@ -254,10 +248,7 @@ storm_sleeper (gpointer data)
   while (!atomic_load (&st->stop))
     {
       for (guint i = 0; i < 3; i++)
-        {
-          es_wait_queue_prepare (&st->q);
-          es_wait_queue_cancel (&st->q);
-        }
+        sleep_once (&st->q);
       g_usleep (g_rand_int_range (rand, 0, 300));
     }
   g_rand_free (rand);
