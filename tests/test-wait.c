@@ -27,11 +27,16 @@ mode_bits (EsWaitQueue *q)
   return atomic_load (&q->sleepers) & (ES_WAIT_FENCE | ES_WAIT_TRUST);
 }
 
+/* Initializes @q for a test of the mode switch, which needs membarrier
+ * (registered by the first queue's init): without it, clears @q, skips the
+ * test and returns FALSE. */
 static gboolean
-membarrier_available (void)
+init_mode_queue (EsWaitQueue *q)
 {
+  es_wait_queue_init (q);
   if (!atomic_load (&es_membarrier_registered))
     {
+      es_wait_queue_clear (q);
       g_test_skip ("membarrier is unavailable here: the queue always uses fences");
       return FALSE;
     }
@@ -54,12 +59,8 @@ test_wait_mode_switch (void)
                   "notifies without a sleep in between switch it back, but never while a "
                   "sleeper that trusts the mode is registered");
 
-  es_wait_queue_init (&q);
-  if (!membarrier_available ())
-    {
-      es_wait_queue_clear (&q);
-      return;
-    }
+  if (!init_mode_queue (&q))
+    return;
 
   /* The first sleep has no predecessor: barrier mode. */
   sleep_once (&q);
@@ -100,12 +101,8 @@ test_wait_mode_rate (void)
                   "notifies, and switches back when they come more rarely, though they "
                   "never stop");
 
-  es_wait_queue_init (&q);
-  if (!membarrier_available ())
-    {
-      es_wait_queue_clear (&q);
-      return;
-    }
+  if (!init_mode_queue (&q))
+    return;
 
   /* Two sleeps within a millisecond (a preempted test may need more). */
   for (guint i = 0; i < 10 && mode_bits (&q) == 0; i++)
@@ -181,12 +178,8 @@ test_wait_mode_race (void)
                   "notifiers switch it back, never leaves sleepers trusting the mode "
                   "without notifiers fencing");
 
-  es_wait_queue_init (&r.q);
-  if (!membarrier_available ())
-    {
-      es_wait_queue_clear (&r.q);
-      return;
-    }
+  if (!init_mode_queue (&r.q))
+    return;
   atomic_init (&r.in_window, 0);
   atomic_init (&r.release, 0);
   atomic_init (&r.done, 0);
@@ -282,14 +275,10 @@ test_wait_mode_storm (void)
   g_test_summary ("Several threads enabling fenced mode while a notifier disables it never "
                   "leave the queue trusting sleepers without fencing notifiers");
 
-  es_wait_queue_init (&st.q);
+  if (!init_mode_queue (&st.q))
+    return;
   atomic_init (&st.stop, 0);
   atomic_init (&st.bad, 0);
-  if (!membarrier_available ())
-    {
-      es_wait_queue_clear (&st.q);
-      return;
-    }
 
   for (guint i = 0; i < 4; i++)
     threads[i] = g_thread_new ("storm-sleeper", storm_sleeper, &st);
