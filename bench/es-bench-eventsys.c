@@ -544,7 +544,11 @@ static void run_zerocopy_batch (const BenchParams *p, BenchResult *r) { es_run (
  * this kind of VM is larger than the 1% being measured, hits them alike.
  * "unified" and "direct" swap their two systems batch by batch, so that
  * neither gains from where its system's memory happens to lie; "metrics"
- * publishes into a third, with metrics on. */
+ * publishes into a third, with metrics on. Which of the three systems that
+ * is moves from round to round (@round), so that it does not keep one
+ * placement for a whole run either: a process's placement of the three
+ * systems, the same in every round, could shift the metrics overhead by
+ * several points for a whole run. */
 enum { W8_UNIFIED, W8_DIRECT, W8_METRICS, W8_N_VARIANTS };
 
 typedef struct {
@@ -624,14 +628,20 @@ w8_batch (W8System *sys, gboolean zero_copy, gboolean direct, guint k,
 }
 
 static void
-w8_run_all (gboolean zero_copy, guint64 n, BenchResult res[W8_N_VARIANTS])
+w8_run_all (gboolean zero_copy, guint64 n, guint round, BenchResult res[W8_N_VARIANTS])
 {
   W8System systems[W8_N_VARIANTS];
+  /* Variant v publishes into systems[place[v]] (the unified/direct pair
+   * also swaps batch by batch). */
+  guint place[W8_N_VARIANTS];
   gint64 pub_ns[W8_N_VARIANTS] = { 0 }, total_ns[W8_N_VARIANTS] = { 0 };
   g_autoptr (GError) error = NULL;
   gboolean ok = TRUE;
   guint batch = 0;
 
+  place[W8_METRICS] = round % W8_N_VARIANTS;
+  place[W8_UNIFIED] = (place[W8_METRICS] + 1) % W8_N_VARIANTS;
+  place[W8_DIRECT] = (place[W8_METRICS] + 2) % W8_N_VARIANTS;
   memset (systems, 0, sizeof systems);
   memset (res, 0, W8_N_VARIANTS * sizeof *res);
   for (guint s = 0; s < W8_N_VARIANTS && ok; s++)
@@ -643,7 +653,7 @@ w8_run_all (gboolean zero_copy, guint64 n, BenchResult res[W8_N_VARIANTS])
       sys->p.n_sub = 1;
       sys->p.events_per_pub = n;
       sys->p.capacity = BENCH_DEFAULT_CAPACITY;
-      sys->p.metrics = s == W8_METRICS;
+      sys->p.metrics = s == place[W8_METRICS];
       ok = es_setup (&sys->e, &sys->p, zero_copy, &error);
       sys->ready = TRUE;
       bench_checker_init (&sys->c, &sys->p);
@@ -657,7 +667,7 @@ w8_run_all (gboolean zero_copy, guint64 n, BenchResult res[W8_N_VARIANTS])
         {
           guint v = (batch + step) % W8_N_VARIANTS;
 
-          guint s = v == W8_METRICS ? W8_METRICS : (v + batch) % 2;
+          guint s = v == W8_METRICS ? place[W8_METRICS] : place[(v + batch) % 2];
 
           ok = w8_batch (&systems[s], zero_copy, v == W8_DIRECT, k,
                          &pub_ns[v], &total_ns[v], &error);
@@ -666,7 +676,7 @@ w8_run_all (gboolean zero_copy, guint64 n, BenchResult res[W8_N_VARIANTS])
 
   for (guint v = 0; v < W8_N_VARIANTS; v++)
     {
-      W8System *sys = &systems[v];
+      W8System *sys = &systems[place[v]];
       BenchResult *r = &res[v];
       g_autoptr (GString) why = g_string_new (NULL);
 
@@ -702,6 +712,7 @@ bench_es_single_thread (gboolean zero_copy, const char *variant, guint64 n, Benc
    * the same round (rows run in turn within a round). */
   static BenchResult stash[2][W8_N_VARIANTS];
   static gboolean stashed[2][W8_N_VARIANTS];
+  static guint rounds[2];
   guint v = g_str_equal (variant, "direct") ? W8_DIRECT
           : g_str_equal (variant, "metrics") ? W8_METRICS : W8_UNIFIED;
 
@@ -709,7 +720,7 @@ bench_es_single_thread (gboolean zero_copy, const char *variant, guint64 n, Benc
     {
       BenchResult all[W8_N_VARIANTS];
 
-      w8_run_all (zero_copy, n, all);
+      w8_run_all (zero_copy, n, rounds[zero_copy]++, all);
       for (guint k = 0; k < W8_N_VARIANTS; k++)
         {
           if (stashed[zero_copy][k])
