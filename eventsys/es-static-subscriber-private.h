@@ -24,6 +24,7 @@ typedef struct {
   atomic_uint_least64_t  end_seq;       /* claim at close, G_MAXUINT64 while open */
   atomic_int             reads;         /* EsStaticReads: counted in the ring's stamp_readers? */
   gboolean               owner_takes;   /* plain data, and the strategy never moves cursors (BLOCK, DROP_NEWEST) */
+  guint                  pace_pauses;   /* es_cpu_relax() calls in ES_PACE_NSEC (es-static-subscriber.c) */
   ES_CACHELINE_PAD (_pad0);
   atomic_uint_least64_t  cursor;        /* next sequence to read, | ES_RING_READ_BIT while reading */
   atomic_uint_least64_t  seen_committed;  /* receivers' cache of ring->committed (a lower bound) */

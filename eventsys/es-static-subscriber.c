@@ -62,11 +62,12 @@ set_reads (EsStaticEndpoint *self,
  * publisher, which must fetch it back for its next store: a transfer each
  * way every few events. When the last two loads each found fewer than
  * ES_PACE_FEW_EVENTS (a quarter of a smaller ring), the receiver first
- * pauses ES_PACE_PAUSES times (about a microsecond; a pause is 20 ns on the
- * AMD guest of FINDINGS' twelfth pass), so that it finds a batch and the
- * line stays with the publisher. es-bench W1 (es-static, medians of 12
- * interleaved rounds, pausing after one such load): 13-14 M/s without, 24
- * with 64 pauses, 25 with 128, the reference ring at 16; after two such
+ * pauses for ES_PACE_NSEC, so that it finds a batch and the line stays
+ * with the publisher. The pauses are counted by es_cpu_relax_count(): one
+ * takes 19 ns on the AMD guest of FINDINGS' twelfth pass, 64 of them
+ * ES_PACE_NSEC, and 3 to 40 ns on other CPUs. es-bench W1 there (es-static,
+ * medians of 12 interleaved rounds, pausing after one such load): 13-14 M/s
+ * without, 24 with 64 pauses, 25 with 128, the reference ring at 16; after two such
  * loads, 23.9 against 24.5 in 30 rounds. A load that found nothing starts
  * the count again: a receiver that polls or wakes up reads at once, and one
  * fed a trickle (every other load empty) never pauses; pausing after every
@@ -74,14 +75,14 @@ set_reads (EsStaticEndpoint *self,
  * arrives within the pause waits for it. No pause while the machine is
  * crowded (see es_cpus_crowded), where the CPU may be needed elsewhere. */
 #define ES_PACE_FEW_EVENTS 64
-#define ES_PACE_PAUSES 64
+#define ES_PACE_NSEC 1250
 
 /* How many published slots from @cursor on may be taken, up to @max.
  *
  * The ring's claim and committed counters share a line that producers write
  * on every publish, so each load of them is a cache miss: they are loaded
  * only once the receivers have caught up with their cached values (and,
- * while they keep pace, after a pause: see ES_PACE_PAUSES). */
+ * while they keep pace, after a pause: see ES_PACE_NSEC). */
 static inline guint
 available (EsStaticEndpoint *self,
            guint64           cursor,
@@ -105,7 +106,7 @@ available (EsStaticEndpoint *self,
           if (pace >= 2 &&
               !atomic_load_explicit (&es_cpus_crowded, memory_order_relaxed))
             {
-              for (guint i = 0; i < ES_PACE_PAUSES; i++)
+              for (guint i = 0; i < self->pace_pauses; i++)
                 es_cpu_relax ();
             }
           committed = atomic_load_explicit (&ring->committed, memory_order_acquire);
@@ -427,6 +428,7 @@ _es_static_subscriber_new (EsEventSystem *system,
   atomic_init (&self->seen_committed, 0);
   atomic_init (&self->seen_claim, 0);
   atomic_init (&self->keeping_pace, 0);
+  self->pace_pauses = es_cpu_relax_count (ES_PACE_NSEC);
   {
     EsBackpressureStrategy strategy = _es_event_system_get_core (system)->config.backpressure_strategy;
 

@@ -270,6 +270,42 @@ es_cpus_sample (void)
                          memory_order_relaxed);
 }
 
+static gint64
+monotonic_nsec (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+guint
+es_cpu_relax_count (guint nsec)
+{
+  /* Picoseconds per es_cpu_relax(), + 1 once measured. */
+  static gsize pause_psec;
+
+  if (g_once_init_enter (&pause_psec))
+    {
+      gint64 best = G_MAXINT64;
+
+      /* The fastest of three runs: a run the thread was preempted in (or
+       * that took a clock read's miss) only reads longer. */
+      for (guint run = 0; run < 3; run++)
+        {
+          gint64 start = monotonic_nsec (), took;
+
+          for (guint i = 0; i < 256; i++)
+            es_cpu_relax ();
+          took = monotonic_nsec () - start;
+          best = MIN (best, took);
+        }
+      g_once_init_leave (&pause_psec, (gsize) MAX (best, 0) * 1000 / 256 + 1);
+    }
+
+  return (guint) CLAMP ((guint64) nsec * 1000 / pause_psec, 1, 4096);
+}
+
 void
 es_wait_queue_notify_slow (EsWaitQueue *q)
 {

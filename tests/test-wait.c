@@ -463,6 +463,44 @@ test_wait_cpus_crowded (void)
   atomic_store (&es_cpus_crowded, 0);
 }
 
+static void
+test_wait_relax_count (void)
+{
+  guint few = es_cpu_relax_count (1250), many = es_cpu_relax_count (50000);
+  gint64 took = G_MAXINT64;
+
+  g_test_summary ("es_cpu_relax_count() counts pauses that last at least about the time asked "
+                  "(the receivers' pacing uses it), within 1 .. 4096");
+
+  g_assert_cmpuint (es_cpu_relax_count (0), ==, 1);
+  g_assert_cmpuint (few, >=, 1);
+  g_assert_cmpuint (few, <=, many);
+  g_assert_cmpuint (many, <=, 4096);
+  g_assert_cmpuint (es_cpu_relax_count (G_MAXUINT), ==, 4096);
+  g_assert_cmpuint (es_cpu_relax_count (1250), ==, few);   /* measured once */
+
+  /* The pauses for 50 µs take at least half of it, unless the clamp cut
+   * them short: a loaded machine only makes them longer, and a
+   * measurement that was too slow in all three of its runs would fail
+   * this. The shortest of three tries: this is a lower bound. */
+  if (many == 4096)
+    {
+      g_test_message ("4096 pauses last less than 50 us here: the count is clamped");
+      return;
+    }
+  for (guint run = 0; run < 3; run++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      for (guint i = 0; i < many; i++)
+        es_cpu_relax ();
+      took = MIN (took, g_get_monotonic_time () - start);
+    }
+  g_test_message ("%u pauses for 1.25 us, %u for 50 us, which took %" G_GINT64_FORMAT " us",
+                  few, many, took);
+  g_assert_cmpint (took, >=, 25);
+}
+
 /* A started system of @impl with one publisher and one subscriber of the
  * plain guint64 type @type_name. */
 static EsEventSystem *
@@ -660,6 +698,7 @@ main (int   argc,
   g_test_add_func ("/Es/Wait/mode-storm", test_wait_mode_storm);
   g_test_add_func ("/Es/Wait/ping-pong", test_wait_ping_pong);
   g_test_add_func ("/Es/Wait/cpus-crowded", test_wait_cpus_crowded);
+  g_test_add_func ("/Es/Wait/relax-count", test_wait_relax_count);
   g_test_add_data_func ("/Es/Wait/crowded-receive/static", GINT_TO_POINTER (ES_IMPLEMENTATION_STATIC_FAST_PATH),
                         test_wait_crowded_receive);
   g_test_add_data_func ("/Es/Wait/crowded-receive/zero-copy", GINT_TO_POINTER (ES_IMPLEMENTATION_ZERO_COPY),
