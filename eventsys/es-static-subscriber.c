@@ -64,8 +64,8 @@ set_reads (EsStaticEndpoint *self,
  * ES_PACE_FEW_EVENTS (a quarter of a smaller ring), the receiver first
  * pauses for ES_PACE_NSEC, so that it finds a batch and the line stays
  * with the publisher. The pauses are counted by es_cpu_relax_count(): one
- * takes 19 ns on the AMD guest of FINDINGS' twelfth pass, 64 of them
- * ES_PACE_NSEC, and 3 to 40 ns on other CPUs. es-bench W1 there (es-static,
+ * takes 19 ns on the AMD guest of FINDINGS' twelfth pass (so 64 of them
+ * there), and 3 to 40 ns on other CPUs. es-bench W1 there (es-static,
  * medians of 12 interleaved rounds, pausing after one such load): 13-14 M/s
  * without, 24 with 64 pauses, 25 with 128, the reference ring at 16; after two such
  * loads, 23.9 against 24.5 in 30 rounds. A load that found nothing starts
